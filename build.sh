@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# RefundWorker's one entry point: brings up PostgreSQL and RabbitMQ, then builds, tests or runs the demo.
+#
+#   ./build.sh test    services + build + every test project; last line "N passed, N failed"
+#   ./build.sh demo    services + keys + migrations + sandbox + worker + a published mix of refunds and cancels
+#   ./build.sh services  only bring the services up and print the connection strings
+#   ./build.sh build   only build
+#
+# Services, in this order of preference:
+#   1. whatever ConnectionStrings__Postgres / ConnectionStrings__RabbitMq already point at (if they answer);
+#   2. `docker compose up -d postgres rabbitmq` if a Docker engine answers;
+#   3. Debian's postgresql and rabbitmq-server packages, installed if missing and started locally.
+# Re-running is cheap: a service that already answers is left alone.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+PG_USER=refundworker
+PG_PASSWORD=refundworker
+PG_DB=refundworker
+RMQ_USER=refundworker
+RMQ_PASSWORD=refundworker
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+# host:port reachable over TCP?
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# Pull host and port out of the two connection string forms we use.
+pg_endpoint() {
+  local cs=$1 host=localhost port=5432 kv
+  IFS=';' read -ra parts <<<"$cs"
+  for kv in "${parts[@]}"; do
+    case "${kv,,}" in
+      host=*|server=*) host=${kv#*=} ;;
+      port=*) port=${kv#*=} ;;
+    esac
+  done
+  echo "$host $port"
+}
+amqp_endpoint() {
+  local rest=${1#*://}; rest=${rest#*@}; rest=${rest%%/*}
+  local host=${rest%%:*} port=5672
+  [[ $rest == *:* ]] && port=${rest##*:}
+  echo "$host $port"
+}
+
+env_services_answer() {
+  [ -n "${ConnectionStrings__Postgres:-}" ] && [ -n "${ConnectionStrings__RabbitMq:-}" ] || return 1
+  # shellcheck disable=SC2046
+  port_open $(pg_endpoint "$ConnectionStrings__Postgres") && port_open $(amqp_endpoint "$ConnectionStrings__RabbitMq")
+}
+
+docker_engine_answers() {
+  command -v docker >/dev/null && timeout 5 docker info >/dev/null 2>&1
+}
+
+wait_for() { # description, tries, command...
+  local what=$1 tries=$2; shift 2
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+  die "$what did not become ready"
+}
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then say "apt-get update"; as_root apt-get update -qq; apt_updated=1; fi
+  say "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+start_local_postgres() {
+  apt_install postgresql
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    say "starting PostgreSQL"
+    local ver
+    ver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    if ! pg_lsclusters -h 2>/dev/null | grep -q .; then as_root pg_createcluster "$ver" main >/dev/null; fi
+    # `service` works with and without systemd as PID 1.
+    as_root service postgresql start >/dev/null || as_root pg_ctlcluster "$ver" main start
+    wait_for PostgreSQL 60 pg_isready -q -h 127.0.0.1 -p 5432
+  fi
+  # The role may create databases: integration tests isolate themselves in a database of their own.
+  as_root su postgres -c "psql -q -v ON_ERROR_STOP=1" >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_USER') THEN
+    CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
+  END IF;
+END \$\$;
+SELECT 'CREATE DATABASE $PG_DB OWNER $PG_USER' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_DB')\gexec
+SQL
+}
+
+start_local_rabbitmq() {
+  apt_install rabbitmq-server
+  if ! as_root rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1; then
+    say "starting RabbitMQ"
+    as_root service rabbitmq-server start >/dev/null 2>&1 || as_root rabbitmq-server -detached
+    wait_for RabbitMQ 120 as_root rabbitmq-diagnostics -q check_port_connectivity
+  fi
+  # The management API lets the test fixture create a throwaway vhost per test class.
+  if ! as_root rabbitmq-plugins is_enabled rabbitmq_management >/dev/null 2>&1; then
+    say "enabling rabbitmq_management"
+    as_root rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null
+  fi
+  if ! as_root rabbitmqctl -q list_users | grep -q "^$RMQ_USER\b"; then
+    as_root rabbitmqctl -q add_user "$RMQ_USER" "$RMQ_PASSWORD" >/dev/null
+    as_root rabbitmqctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
+    as_root rabbitmqctl -q set_permissions -p / "$RMQ_USER" ".*" ".*" ".*" >/dev/null
+  fi
+  wait_for "RabbitMQ management API" 60 port_open 127.0.0.1 15672
+}
+
+services() {
+  if env_services_answer; then
+    say "using the services the environment points at"
+  elif docker_engine_answers; then
+    say "starting PostgreSQL and RabbitMQ with docker compose"
+    docker compose up -d --wait postgres rabbitmq
+    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DB"
+    export ConnectionStrings__RabbitMq="amqp://$RMQ_USER:$RMQ_PASSWORD@127.0.0.1:5672/"
+  else
+    start_local_postgres
+    start_local_rabbitmq
+    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=5432;Username=$PG_USER;Password=$PG_PASSWORD;Database=$PG_DB"
+    export ConnectionStrings__RabbitMq="amqp://$RMQ_USER:$RMQ_PASSWORD@127.0.0.1:5672/"
+  fi
+  export RabbitMq__ManagementUrl="${RabbitMq__ManagementUrl:-http://127.0.0.1:15672}"
+  say "PostgreSQL: ${ConnectionStrings__Postgres//Password=*;/Password=***;}"
+  say "RabbitMQ:   ${ConnectionStrings__RabbitMq%%:*}://…@${ConnectionStrings__RabbitMq##*@}"
+}
+
+build() {
+  say "building"
+  dotnet build RefundWorker.sln -c Release -nologo -clp:ErrorsOnly -v:q
+}
+
+run_tests() {
+  local results="$ROOT/.artifacts/test-results"
+  rm -rf "$results"; mkdir -p "$results"
+  local status=0
+  for proj in tests/*/*.csproj; do
+    local name
+    name=$(basename "$proj" .csproj)
+    say "testing $name"
+    dotnet test "$proj" -c Release --no-build -nologo \
+      --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+      --logger "console;verbosity=minimal" || status=1
+  done
+  # Sum the TRX counters over every test project: CI reads only the last line.
+  local passed=0 failed=0 p f trx
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    p=$(grep -o '<Counters [^>]*' "$trx" | grep -o ' passed="[0-9]*"' | grep -o '[0-9]*' || echo 0)
+    f=$(grep -o '<Counters [^>]*' "$trx" | grep -o ' failed="[0-9]*"' | grep -o '[0-9]*' || echo 0)
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  done
+  # A project that crashed before writing its TRX counts as a failure, not as silence.
+  local projects trxs
+  projects=$(ls tests/*/*.csproj | wc -l); trxs=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+  if [ "$trxs" -lt "$projects" ]; then failed=$((failed + projects - trxs)); status=1; fi
+  [ "$failed" -gt 0 ] && status=1
+  echo "$passed passed, $failed failed"
+  return $status
+}
+
+cmd=${1:-test}
+case "$cmd" in
+  services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
+  build) build ;;
+  test) services; build; run_tests ;;
+  demo) services; build; exec bash "$ROOT/deploy/demo.sh" ;;
+  *) die "unknown command '$cmd' (test | demo | services | build)" ;;
+esac

@@ -1,0 +1,1 @@
+namespace RefundWorker.Contracts; public sealed record Placeholder;

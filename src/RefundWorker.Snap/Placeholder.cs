@@ -1,0 +1,1 @@
+namespace RefundWorker.Snap; public static class Placeholder;
