@@ -148,7 +148,7 @@ run_tests() {
   local results="$ROOT/.artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"
   local status=0
-  for proj in tests/*/*.csproj; do
+  for proj in tests/*.Tests/*.Tests.csproj; do
     local name
     name=$(basename "$proj" .csproj)
     say "testing $name"
@@ -166,7 +166,7 @@ run_tests() {
   done
   # A project that crashed before writing its TRX counts as a failure, not as silence.
   local projects trxs
-  projects=$(ls tests/*/*.csproj | wc -l); trxs=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+  projects=$(ls tests/*.Tests/*.Tests.csproj | wc -l); trxs=$(ls "$results"/*.trx 2>/dev/null | wc -l)
   if [ "$trxs" -lt "$projects" ]; then failed=$((failed + projects - trxs)); status=1; fi
   [ "$failed" -gt 0 ] && status=1
   echo "$passed passed, $failed failed"

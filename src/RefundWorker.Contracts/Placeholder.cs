@@ -1,1 +1,0 @@
-namespace RefundWorker.Contracts; public sealed record Placeholder;

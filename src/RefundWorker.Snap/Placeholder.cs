@@ -1,1 +1,0 @@
-namespace RefundWorker.Snap; public static class Placeholder;
