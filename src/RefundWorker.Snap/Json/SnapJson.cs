@@ -43,7 +43,17 @@ public static class SnapJson
             // Providers are not always consistent about casing in responses; reading leniently costs nothing
             // on the write path, which is the one that is signed.
             PropertyNameCaseInsensitive = true,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(SnapJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+            // `required` on the models helps code that builds requests; when reading, a missing field must reach
+            // SnapValidator (which names it) rather than fail as a JsonException, so requiredness is dropped here.
+            TypeInfoResolver = JsonTypeInfoResolver
+                .Combine(SnapJsonContext.Default, new DefaultJsonTypeInfoResolver())
+                .WithAddedModifier(static info =>
+                {
+                    foreach (var property in info.Properties)
+                    {
+                        property.IsRequired = false;
+                    }
+                }),
         };
         options.MakeReadOnly();
         return options;

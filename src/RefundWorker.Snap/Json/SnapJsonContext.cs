@@ -9,5 +9,14 @@ namespace RefundWorker.Snap;
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(NicepayRefundRequest))]
+[JsonSerializable(typeof(BankRefundRequest))]
+[JsonSerializable(typeof(QrCancelRequest))]
+[JsonSerializable(typeof(QrQueryRequest))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(RefundResponse))]
+[JsonSerializable(typeof(CancelResponse))]
+[JsonSerializable(typeof(QueryResponse))]
+[JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class SnapJsonContext : JsonSerializerContext;

@@ -1,0 +1,27 @@
+namespace RefundWorker.Snap;
+
+/// <summary>
+/// Everything a SNAP call produced. <see cref="Outcome"/> is what the caller acts on; the rest is evidence for
+/// the audit trail and for operators.
+/// </summary>
+/// <param name="Outcome">How to read the result (SPEC.md §4).</param>
+/// <param name="HttpStatus">HTTP status, when an answer arrived.</param>
+/// <param name="Code">The parsed <c>responseCode</c>, when there was one.</param>
+/// <param name="Body">The parsed answer, when it was readable.</param>
+/// <param name="Transport">The failure below SNAP, when no usable answer was read.</param>
+/// <param name="ExternalId">The X-EXTERNAL-ID of the last attempt (a token retry uses a new one).</param>
+/// <param name="Latency">Time from the first byte sent to the answer, retries included.</param>
+/// <param name="Error">A one-line explanation for logs and the audit trail; never contains secrets.</param>
+public sealed record SnapCallResult<T>(
+    OutcomeClass Outcome,
+    int? HttpStatus,
+    ResponseCode? Code,
+    T? Body,
+    TransportFailure? Transport,
+    string ExternalId,
+    TimeSpan Latency,
+    string? Error)
+    where T : class
+{
+    public bool IsSuccess => Outcome == OutcomeClass.Success;
+}
