@@ -27,7 +27,7 @@ public static class SnapServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SnapOptions>, SnapOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SnapProviderRegistry>();
+        services.TryAddSingleton(sp => new SnapProviderRegistry(sp.GetRequiredService<IOptions<SnapOptions>>()));
         services.TryAddSingleton<IExternalIdGenerator>(sp =>
             new ExternalIdGenerator(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<SnapOptions>>().Value.NodeId));
 
