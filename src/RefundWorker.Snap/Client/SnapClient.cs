@@ -95,6 +95,8 @@ public sealed class SnapClient
         CancellationToken cancellationToken)
         where T : class
     {
+        // A caller that has already given up (shutdown) must not start a refund it will not see the end of.
+        cancellationToken.ThrowIfCancellationRequested();
         var started = _time.GetTimestamp();
 
         // Refused before anything is sent: our request is wrong, retrying it unchanged cannot help.
