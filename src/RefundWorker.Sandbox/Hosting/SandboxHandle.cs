@@ -41,6 +41,21 @@ public sealed class SandboxHandle : IAsyncDisposable
     public Uri ProviderUrl(string provider)
         => Providers.TryGetValue(provider, out var p) ? p.BaseUrl : throw new KeyNotFoundException($"No sandbox provider named '{provider}'.");
 
+    /// <summary>
+    /// Registers an access token as if the token endpoint had issued it, valid for <paramref name="lifetime"/> on the
+    /// sandbox clock. For replaying published signature vectors, whose signatures cover a fixed token.
+    /// </summary>
+    public void AddAccessToken(string provider, string accessToken, TimeSpan lifetime)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        if (!_runtime.Providers.TryGetValue(provider, out var p))
+        {
+            throw new KeyNotFoundException($"No sandbox provider named '{provider}'.");
+        }
+
+        _runtime.Tokens.Add(accessToken, p.Name, p.ClientId, _runtime.Time.GetUtcNow() + lifetime);
+    }
+
     /// <summary>Back to the state at start: configured originals only, no tokens, no external ids seen, configured faults, no scripts.</summary>
     public void Reset() => _runtime.Reset();
 

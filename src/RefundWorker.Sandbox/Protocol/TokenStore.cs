@@ -32,6 +32,9 @@ internal sealed class TokenStore(TimeProvider time)
         return token;
     }
 
+    public void Add(string token, string provider, string clientId, DateTimeOffset expiresAt)
+        => Volatile.Read(ref _tokens)[token] = new IssuedToken(provider, clientId, expiresAt);
+
     public bool IsValid(string token, string provider, out IssuedToken issued)
     {
         if (Volatile.Read(ref _tokens).TryGetValue(token, out var found)
