@@ -1,0 +1,53 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using RefundWorker.Contracts;
+using RefundWorker.Extensions;
+using RefundWorker.Operations;
+using RefundWorker.Options;
+
+namespace RefundWorker.Consumers;
+
+/// <summary>
+/// Accepts <see cref="RefundRequested"/> messages in batches: one PostgreSQL transaction per batch, then the
+/// messages are acked. Thin: maps and hands to <see cref="AcceptService"/>; exceptions propagate (retry, then
+/// the error queue), never swallowed.
+/// </summary>
+public sealed class RefundRequestedConsumer(AcceptService accept, TimeProvider time) : IConsumer<Batch<RefundRequested>>
+{
+    public async Task Consume(ConsumeContext<Batch<RefundRequested>> context)
+    {
+        var now = time.GetUtcNow();
+        var ops = new List<Persistence.Operation>(context.Message.Length);
+        foreach (var m in context.Message)
+        {
+            ops.Add(OperationFactory.FromMessage(m.Message, now));
+        }
+
+        await accept.AcceptAsync(ops, context.CancellationToken);
+    }
+}
+
+/// <summary>Endpoint <c>refund-requested</c>: quorum queue, batch size and prefetch from <c>Worker:*</c>.</summary>
+public sealed class RefundRequestedConsumerDefinition : ConsumerDefinition<RefundRequestedConsumer>
+{
+    public const string QueueName = "refund-requested";
+
+    private readonly WorkerOptions _options;
+
+    public RefundRequestedConsumerDefinition(IOptions<WorkerOptions> options)
+    {
+        _options = options.Value;
+        EndpointName = QueueName;
+        // The whole prefetch window is batches being filled or accepted.
+        Endpoint(e => e.PrefetchCount = _options.AcceptBatchSize * (_options.AcceptConcurrency + 1));
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RefundRequestedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        MessagingTopology.ConfigureRequestEndpoint(endpointConfigurator, QueueName);
+        consumerConfigurator.Options<BatchOptions>(b => b
+            .SetMessageLimit(_options.AcceptBatchSize)
+            .SetTimeLimit(_options.AcceptBatchTimeLimit)
+            .SetConcurrencyLimit(_options.AcceptConcurrency));
+    }
+}

@@ -1,0 +1,90 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using RefundWorker.Consumers;
+using RefundWorker.Options;
+
+namespace RefundWorker.Extensions;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ (<c>ConnectionStrings:RabbitMq</c>, an amqp URI) with publisher confirms. Consumers are
+    /// registered in one explicit list below. <paramref name="configure"/> lets a feature add its consumers.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+
+            x.AddConsumer<RefundRequestedConsumer, RefundRequestedConsumerDefinition>();
+            x.AddConsumer<CancelRequestedConsumer, CancelRequestedConsumerDefinition>();
+            configure?.Invoke(x);
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var cs = context.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.RabbitMq!;
+                if (!RabbitMqUri.TryParse(cs, out var uri))
+                {
+                    throw new OptionsValidationException(ConnectionStringsOptions.SectionName, typeof(ConnectionStringsOptions),
+                        ["ConnectionStrings:RabbitMq must be an amqp:// or amqps:// URI with a host."]);
+                }
+
+                cfg.Host(uri.Host, (ushort)uri.Port, uri.VirtualHost, h =>
+                {
+                    h.Username(uri.Username);
+                    h.Password(uri.Password);
+                    // Every publish is awaited until the broker confirms it: the outbox marks a row sent only then.
+                    h.PublisherConfirmation = true;
+                    if (uri.UseSsl)
+                    {
+                        h.UseSsl(s => s.ServerName = uri.Host);
+                    }
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((o, worker) =>
+        {
+            // Start without blocking host start on the broker; readiness reports the bus until it is connected.
+            o.WaitUntilStarted = false;
+            // Graceful stop: consumers finish the batch they hold; the rest stays in the queue unacked.
+            o.StopTimeout = worker.Value.ShutdownTimeout;
+        });
+        return builder;
+    }
+}
+
+/// <summary>RabbitMQ topology of the request endpoints (issue 4 §4).</summary>
+public static class MessagingTopology
+{
+    /// <summary>A message redelivered this many times (e.g. it crashed the process each time) is dead-lettered.</summary>
+    public const int DeliveryLimit = 10;
+
+    /// <summary>
+    /// Quorum queue with a delivery limit whose dead-letter exchange is the endpoint's error exchange, so a message
+    /// that keeps killing consumers ends in <c>&lt;queue&gt;_error</c> instead of looping. Messages nobody consumes
+    /// (unknown type) throw, so they land in the error queue too, with the reason in the MT-Fault-* headers.
+    /// Transient failures (PostgreSQL away) are retried in memory; bad input is not retried.
+    /// </summary>
+    public static void ConfigureRequestEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            var error = queueName + "_error";
+            rabbit.SetQuorumQueue();
+            rabbit.SetQueueArgument("x-delivery-limit", DeliveryLimit);
+            rabbit.SetQueueArgument("x-dead-letter-exchange", error);
+            rabbit.BindDeadLetterQueue(error, error);
+        }
+
+        endpoint.ThrowOnSkippedMessages();
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<System.Runtime.Serialization.SerializationException>();
+            r.Ignore<System.Text.Json.JsonException>();
+            r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+        });
+    }
+}

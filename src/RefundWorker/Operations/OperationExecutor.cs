@@ -1,0 +1,301 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using RefundWorker.Options;
+using RefundWorker.Persistence;
+using RefundWorker.Snap;
+using RefundWorker.Telemetry;
+
+namespace RefundWorker.Operations;
+
+/// <summary>How a claimed operation is worked on.</summary>
+public enum WorkMode
+{
+    /// <summary>Known not to have landed: send it.</summary>
+    Send,
+
+    /// <summary>The outcome of an earlier send is unknown: query (or, without a query API, re-send the same key).</summary>
+    Reconcile,
+}
+
+/// <summary>An operation leased to this process (its lease token is in <see cref="Operation.LeaseToken"/>).</summary>
+/// <param name="FirstCall">Attempt 1 of a fresh operation: it uses the message's ExternalId.</param>
+public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall);
+
+/// <summary>
+/// Runs provider calls for leased operations with bounded concurrency (<c>Worker:Concurrency</c>) and hands each
+/// decided <see cref="Transition"/> to the <see cref="OutcomeWriter"/>, which commits them in groups.
+/// At shutdown it stops taking work, lets calls in flight finish up to <c>Worker:ShutdownTimeout</c>, and releases
+/// the leases of operations it had not started (they go back to due, not to "unknown").
+/// </summary>
+public sealed class OperationExecutor : BackgroundService
+{
+    private readonly Channel<WorkItem> _queue;
+    private readonly int _capacity;
+    private readonly WorkerOptions _options;
+    private readonly SnapProviderRegistry _providers;
+    private readonly ProviderGateway _gateway;
+    private readonly IExternalIdGenerator _externalIds;
+    private readonly OutcomeWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OperationExecutor> _logger;
+    private readonly OperationStateMachine _machine;
+    private readonly CancellationTokenSource _calls = new();
+    private int _inFlight;
+
+    public OperationExecutor(IOptions<WorkerOptions> options, SnapProviderRegistry providers, ProviderGateway gateway,
+        IExternalIdGenerator externalIds, OutcomeWriter writer, TimeProvider time, ILogger<OperationExecutor> logger)
+    {
+        _options = options.Value;
+        _providers = providers;
+        _gateway = gateway;
+        _externalIds = externalIds;
+        _writer = writer;
+        _time = time;
+        _logger = logger;
+        _machine = new OperationStateMachine(_options);
+        _capacity = Math.Max(_options.Concurrency * 2, _options.AcceptBatchSize * _options.AcceptConcurrency);
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_capacity) { SingleWriter = false, SingleReader = false });
+    }
+
+    /// <summary>Room for more work: the scheduler claims no more than this.</summary>
+    public int FreeSlots => Math.Max(0, _capacity - _queue.Reader.Count - Volatile.Read(ref _inFlight));
+
+    /// <summary>Waits while the queue is full: back-pressure on the consumers, so prefetched messages stay unacked.</summary>
+    public ValueTask EnqueueAsync(WorkItem item, CancellationToken ct) => _queue.Writer.WriteAsync(item, ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var workers = new Task[_options.Concurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkLoopAsync(stoppingToken), CancellationToken.None);
+        }
+
+        await Task.WhenAll(workers);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        _calls.CancelAfter(_options.ShutdownTimeout);
+        await base.StopAsync(cancellationToken);
+
+        // Not started: give the lease back so any replica (or our restart) sends them promptly.
+        var now = _time.GetUtcNow();
+        var released = 0;
+        while (_queue.Reader.TryRead(out var item))
+        {
+            released++;
+            await _writer.EnqueueAsync(Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now, [], item.Op.Attempts, item.Op.Queries), CancellationToken.None);
+        }
+
+        if (released > 0)
+        {
+            _logger.LogInformation("Released {Count} leased operations that had not started", released);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _calls.Dispose();
+        base.Dispose();
+    }
+
+    private async Task WorkLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            WorkItem item;
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(stoppingToken) || !_queue.Reader.TryRead(out item!))
+                {
+                    continue;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ChannelClosedException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            try
+            {
+                var transition = await ProcessAsync(item, _calls.Token);
+                await _writer.EnqueueAsync(transition, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The lease stays; when it expires the operation is reconciled (never blindly re-sent).
+                _logger.LogError(e, "Operation {OperationId} failed unexpectedly; its lease will expire and it will be reconciled", item.Op.Id);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    /// <summary>One step of the state machine for a leased operation: one send, one query, or a query then a send.</summary>
+    public async Task<Transition> ProcessAsync(WorkItem item, CancellationToken ct)
+    {
+        var op = item.Op;
+        var attempts = op.Attempts;
+        var queries = op.Queries;
+        var made = new List<Attempt>();
+        var now = _time.GetUtcNow();
+        if (!_providers.TryGet(op.Provider, out var provider))
+        {
+            _logger.LogError("Operation {OperationId} names provider {Provider}, which is no longer configured; it waits", op.Id, op.Provider);
+            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + TimeSpan.FromMinutes(5), made, attempts, queries);
+        }
+
+        var hasQuery = provider.QueryEndpoint is not null;
+        if (item.Mode == WorkMode.Send)
+        {
+            var externalId = item.FirstCall && attempts == 0 && queries == 0 ? op.ExternalId : NewExternalId(provider);
+            var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
+            if (call.NotSent)
+            {
+                return Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
+            }
+
+            made.Add(Record(op, call, attempts + queries + made.Count + 1));
+            attempts++;
+            return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: false, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        }
+
+        if (!hasQuery)
+        {
+            // No status query (the bank): reconcile by re-sending the same partnerRefundNo with a new X-EXTERNAL-ID.
+            var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
+            if (resend.NotSent)
+            {
+                return Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
+            }
+
+            made.Add(Record(op, resend, attempts + queries + made.Count + 1));
+            attempts++;
+            queries++;
+            return Apply(op, item, _machine.AfterSend(op, resend, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        }
+
+        var query = await _gateway.CallAsync(provider, op, CallKind.Query, NewExternalId(provider), ct);
+        if (query.NotSent)
+        {
+            return Defer(item, OperationState.Reconciling, DeferUntil(provider, query), made, attempts, queries);
+        }
+
+        made.Add(Record(op, query, attempts + queries + made.Count + 1));
+        queries++;
+        var (verdict, referenceNo, time) = OperationStateMachine.Interpret(op, query);
+        switch (verdict)
+        {
+            case QueryVerdict.Effected:
+                return Apply(op, item, Decision.Succeed(query.Code, referenceNo, time, "confirmed by status query"), made, attempts, queries);
+            case QueryVerdict.Unknown:
+                return Apply(op, item, _machine.EnterReconcile(queries, query.Code, _time.GetUtcNow(), $"status query: {query.Code?.ToString() ?? query.Error}"), made, attempts, queries);
+        }
+
+        // The provider shows it did not happen: send again, same partnerRefundNo, new X-EXTERNAL-ID.
+        var send = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
+        if (send.NotSent)
+        {
+            return Defer(item, OperationState.Pending, DeferUntil(provider, send), made, attempts, queries);
+        }
+
+        made.Add(Record(op, send, attempts + queries + made.Count + 1));
+        attempts++;
+        return Apply(op, item, _machine.AfterSend(op, send, hasQuery, reconciling: false, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+    }
+
+    private string NewExternalId(SnapProvider provider) => _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
+
+    private DateTimeOffset DeferUntil(SnapProvider provider, ProviderCall call)
+    {
+        var now = _time.GetUtcNow();
+        if (_calls.IsCancellationRequested)
+        {
+            return now;
+        }
+
+        // Breaker open: come back when it may half-open. Nothing was sent, so no attempt is counted.
+        return now + (_options.For(provider.Name).BreakerBreakDuration ?? TimeSpan.FromSeconds(5));
+    }
+
+    private static Transition Defer(WorkItem item, OperationState state, DateTimeOffset nextAt, List<Attempt> made, int attempts, int queries) => new()
+    {
+        OperationId = item.Op.Id,
+        LeaseToken = item.Op.LeaseToken!.Value,
+        State = state,
+        Attempts = attempts,
+        Queries = queries,
+        NextAttemptAt = nextAt,
+        AttemptsMade = made,
+        ReferenceNo = null,
+    };
+
+    private Transition Apply(Operation op, WorkItem item, Decision d, List<Attempt> made, int attempts, int queries)
+    {
+        var now = _time.GetUtcNow();
+        var final = d.State is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview;
+        OutboxEnvelope? evt = null;
+        if (final)
+        {
+            var done = op.Copy();
+            done.State = d.State;
+            done.Attempts = attempts;
+            done.Queries = queries;
+            done.ResponseCode = d.Code?.ToString() ?? op.ResponseCode;
+            done.ErrorCode = d.ErrorCode;
+            done.OutcomeMessage = d.Message;
+            done.ReferenceNo = d.ReferenceNo ?? op.ReferenceNo;
+            done.OutcomeTime = d.Time ?? op.OutcomeTime;
+            evt = OutcomeEvents.For(done, now);
+            WorkerTelemetry.Outcomes.Add(1, new KeyValuePair<string, object?>("kind", op.Kind.ToString()), new KeyValuePair<string, object?>("state", d.State.ToString()));
+        }
+
+        return new Transition
+        {
+            OperationId = op.Id,
+            LeaseToken = item.Op.LeaseToken!.Value,
+            State = d.State,
+            Attempts = attempts,
+            Queries = queries,
+            NextAttemptAt = final ? null : d.NextAt,
+            ResponseCode = d.Code?.ToString(),
+            ErrorCode = d.ErrorCode,
+            OutcomeMessage = d.Message.Length > 1000 ? d.Message[..1000] : d.Message,
+            ReferenceNo = d.ReferenceNo,
+            OutcomeTime = d.Time,
+            CompletedAt = final ? now : null,
+            AttemptsMade = made,
+            Event = evt,
+        };
+    }
+
+    private static Attempt Record(Operation op, ProviderCall call, int number)
+    {
+        var detail = call.Code is not null ? call.ResponseMessage : call.Error;
+        return new Attempt
+        {
+            OperationId = op.Id,
+            Number = number,
+            Action = call.Kind == CallKind.Send ? "send" : "query",
+            Provider = op.Provider,
+            ExternalId = call.ExternalId,
+            RequestedAt = call.RequestedAt,
+            HttpStatus = call.HttpStatus,
+            ResponseCode = call.Code?.ToString(),
+            Classification = call.Outcome.ToString(),
+            TransportFailure = call.Transport?.ToString(),
+            LatencyMs = Math.Round(call.Latency.TotalMilliseconds, 3),
+            TraceId = call.TraceId,
+            Detail = detail is { Length: > 256 } ? detail[..256] : detail,
+        };
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RefundWorker.Contracts;
+using RefundWorker.Persistence;
+
+namespace RefundWorker.Operations;
+
+/// <summary>Maps request messages onto <see cref="Operation"/> rows, with the fingerprint that defines "the same request".</summary>
+public static class OperationFactory
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static Operation FromMessage(RefundRequested m, DateTimeOffset now)
+    {
+        var op = new Operation
+        {
+            Id = Guid.CreateVersion7(now),
+            Kind = OperationKind.Refund,
+            RequestId = m.RequestId,
+            Provider = (m.Provider ?? string.Empty).Trim(),
+            MerchantId = m.MerchantId,
+            PartnerRefundNo = m.PartnerRefundNo,
+            ExternalId = m.ExternalId ?? string.Empty,
+            OriginalReferenceNo = m.OriginalReferenceNo,
+            OriginalPartnerReferenceNo = m.OriginalPartnerReferenceNo,
+            OriginalExternalId = m.OriginalExternalId,
+            ExternalStoreId = m.ExternalStoreId,
+            SubMerchantId = m.SubMerchantId,
+            Amount = m.Amount,
+            Currency = string.IsNullOrEmpty(m.Currency) ? "IDR" : m.Currency,
+            Reason = m.Reason,
+            AdditionalInfo = m.AdditionalInfo is { Count: > 0 } ? JsonSerializer.Serialize(m.AdditionalInfo, Json) : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        op.Fingerprint = Fingerprint(op);
+        return op;
+    }
+
+    public static Operation FromMessage(CancelRequested m, DateTimeOffset now)
+    {
+        var op = new Operation
+        {
+            Id = Guid.CreateVersion7(now),
+            Kind = OperationKind.Cancel,
+            RequestId = m.RequestId,
+            Provider = (m.Provider ?? string.Empty).Trim(),
+            MerchantId = m.MerchantId,
+            ExternalId = m.ExternalId ?? string.Empty,
+            OriginalReferenceNo = m.OriginalReferenceNo,
+            OriginalPartnerReferenceNo = m.OriginalPartnerReferenceNo,
+            Reason = m.Reason,
+            AdditionalInfo = m.AdditionalInfo is { Count: > 0 } ? JsonSerializer.Serialize(m.AdditionalInfo, Json) : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        op.Fingerprint = Fingerprint(op);
+        return op;
+    }
+
+    /// <summary>
+    /// SHA-256 over what makes two requests for one key "the same": amount, currency, original transaction and
+    /// merchant (issue 4 §2). Reason, ExternalId and RequestId are left out: a re-publication with a fresh
+    /// ExternalId is still a duplicate, not a second refund.
+    /// </summary>
+    public static string Fingerprint(Operation op)
+    {
+        var s = string.Join('\u001f',
+            op.Kind == OperationKind.Refund ? "refund" : "cancel",
+            op.Provider,
+            op.MerchantId ?? string.Empty,
+            op.PartnerRefundNo ?? string.Empty,
+            op.OriginalReferenceNo ?? string.Empty,
+            op.OriginalPartnerReferenceNo ?? string.Empty,
+            op.OriginalExternalId ?? string.Empty,
+            op.Amount?.ToString("0.00########", CultureInfo.InvariantCulture) ?? string.Empty,
+            op.Currency ?? string.Empty);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
+    }
+
+    /// <summary>The fields of <paramref name="incoming"/> that differ from <paramref name="existing"/> (same key).</summary>
+    public static IReadOnlyList<RejectionError> Conflicts(Operation existing, Operation incoming)
+    {
+        var errors = new List<RejectionError>();
+        var key = KeyText(existing);
+        void Compare(string field, string? before, string? now)
+        {
+            if (!string.Equals(before ?? string.Empty, now ?? string.Empty, StringComparison.Ordinal))
+            {
+                errors.Add(new RejectionError(field, "conflict",
+                    $"{key} was already requested with {field} '{before}'; this request has '{now}'."));
+            }
+        }
+
+        Compare("amount", existing.Amount?.ToString("0.00########", CultureInfo.InvariantCulture), incoming.Amount?.ToString("0.00########", CultureInfo.InvariantCulture));
+        Compare("currency", existing.Currency, incoming.Currency);
+        Compare("merchantId", existing.MerchantId, incoming.MerchantId);
+        Compare("originalReferenceNo", existing.OriginalReferenceNo, incoming.OriginalReferenceNo);
+        Compare("originalPartnerReferenceNo", existing.OriginalPartnerReferenceNo, incoming.OriginalPartnerReferenceNo);
+        Compare("originalExternalId", existing.OriginalExternalId, incoming.OriginalExternalId);
+        if (errors.Count == 0)
+        {
+            errors.Add(new RejectionError("request", "conflict", $"{key} was already requested with different content."));
+        }
+
+        return errors;
+    }
+
+    public static string KeyText(Operation op) => op.Kind == OperationKind.Refund
+        ? $"refund (provider '{op.Provider}', merchantId '{op.MerchantId}', partnerRefundNo '{op.PartnerRefundNo}')"
+        : $"cancel (provider '{op.Provider}', originalPartnerReferenceNo '{op.OriginalPartnerReferenceNo}')";
+
+    public static IReadOnlyDictionary<string, string>? AdditionalInfo(Operation op)
+        => op.AdditionalInfo is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(op.AdditionalInfo, Json);
+}

@@ -1,0 +1,239 @@
+using Microsoft.Extensions.Options;
+
+namespace RefundWorker.Options;
+
+/// <summary>
+/// <c>Worker:*</c>: how hard the worker pushes, how it retries and how long it reconciles.
+/// Per-provider overrides live under <c>Worker:Providers:&lt;name&gt;</c> (same provider names as <c>Snap:Providers</c>).
+/// </summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>The identity written into leases; defaults to host name + process id. Must differ per replica.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Provider calls in flight at once in this process, all providers together.</summary>
+    public int Concurrency { get; set; } = 256;
+
+    /// <summary>Requests accepted in one PostgreSQL transaction (MassTransit batch size).</summary>
+    public int AcceptBatchSize { get; set; } = 100;
+
+    /// <summary>How long a batch may wait to fill before it is accepted anyway.</summary>
+    public TimeSpan AcceptBatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Accept batches in flight at once per queue.</summary>
+    public int AcceptConcurrency { get; set; } = 2;
+
+    /// <summary>Outcomes written in one PostgreSQL transaction at most.</summary>
+    public int OutcomeBatchSize { get; set; } = 256;
+
+    /// <summary>How long the lease of a claimed operation lasts; a crashed replica's work is picked up after it.
+    /// Must be longer than the longest provider call.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the scheduler looks for due retries, reconciliations and expired leases.</summary>
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Operations claimed by the scheduler in one statement.</summary>
+    public int SchedulerBatchSize { get; set; } = 200;
+
+    /// <summary>Outbox events published and marked sent per transaction.</summary>
+    public int OutboxBatchSize { get; set; } = 500;
+
+    /// <summary>How often the outbox is swept for events another process left behind (own events wake it at once).</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Sent outbox rows are deleted after this long.</summary>
+    public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Status queries of an unknown outcome, as delays after the previous step. When exhausted the
+    /// operation goes to NeedsReview. Kill Bill's Janitor schedule, compressed for a refund's life.</summary>
+    public List<TimeSpan> ReconcileSchedule { get; set; } = [];
+
+    /// <summary>How long in-flight provider calls may finish at shutdown; the rest is left to leases.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Defaults for every provider.</summary>
+    public ProviderWorkerOptions Defaults { get; set; } = new();
+
+    /// <summary>Per-provider overrides; unset values fall back on <see cref="Defaults"/>.</summary>
+    public Dictionary<string, ProviderWorkerOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    internal static readonly TimeSpan[] DefaultReconcileSchedule =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2),
+        TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), TimeSpan.FromHours(6),
+    ];
+
+    /// <summary>The effective schedule (configuration binding appends to lists, so the default is applied here).</summary>
+    public IReadOnlyList<TimeSpan> EffectiveReconcileSchedule => ReconcileSchedule.Count > 0 ? ReconcileSchedule : DefaultReconcileSchedule;
+
+    /// <summary>The effective settings of one provider.</summary>
+    public ProviderWorkerOptions For(string provider)
+    {
+        var d = Defaults;
+        if (!Providers.TryGetValue(provider, out var p))
+        {
+            return d;
+        }
+
+        return new ProviderWorkerOptions
+        {
+            MaxAttempts = p.MaxAttempts ?? d.MaxAttempts,
+            BackoffBase = p.BackoffBase ?? d.BackoffBase,
+            BackoffMax = p.BackoffMax ?? d.BackoffMax,
+            Concurrency = p.Concurrency ?? d.Concurrency,
+            CallTimeout = p.CallTimeout ?? d.CallTimeout,
+            BreakerFailureRatio = p.BreakerFailureRatio ?? d.BreakerFailureRatio,
+            BreakerMinimumThroughput = p.BreakerMinimumThroughput ?? d.BreakerMinimumThroughput,
+            BreakerSamplingDuration = p.BreakerSamplingDuration ?? d.BreakerSamplingDuration,
+            BreakerBreakDuration = p.BreakerBreakDuration ?? d.BreakerBreakDuration,
+        };
+    }
+}
+
+/// <summary>Retry and resilience settings of one provider (<c>Worker:Defaults</c> or <c>Worker:Providers:&lt;name&gt;</c>).</summary>
+public sealed class ProviderWorkerOptions
+{
+    /// <summary>Sends of one operation at most, for retryable answers (429, 403xx06, 405xx01, connect failures).</summary>
+    public int? MaxAttempts { get; set; } = 8;
+
+    /// <summary>First retry delay; doubled each attempt, with full jitter.</summary>
+    public TimeSpan? BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bound of one retry delay.</summary>
+    public TimeSpan? BackoffMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Calls in flight to this provider at once (Polly concurrency limiter).</summary>
+    public int? Concurrency { get; set; } = 128;
+
+    /// <summary>Outer guard around one provider call (the SNAP client has its own HTTP timeout per provider).</summary>
+    public TimeSpan? CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public double? BreakerFailureRatio { get; set; } = 0.5;
+
+    public int? BreakerMinimumThroughput { get; set; } = 20;
+
+    public TimeSpan? BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>While open, due operations of the provider wait; no attempt is spent.</summary>
+    public TimeSpan? BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>Fails the start with a message that names the key.</summary>
+public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions o)
+    {
+        var errors = new List<string>();
+        void Range(string key, double value, double min, double max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add($"Worker:{key} must be between {min} and {max} (was {value}).");
+            }
+        }
+
+        void Positive(string key, TimeSpan value)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"Worker:{key} must be a positive duration (was {value}).");
+            }
+        }
+
+        Range(nameof(o.Concurrency), o.Concurrency, 1, 10_000);
+        Range(nameof(o.AcceptBatchSize), o.AcceptBatchSize, 1, 1_000);
+        Range(nameof(o.AcceptConcurrency), o.AcceptConcurrency, 1, 64);
+        Range(nameof(o.OutcomeBatchSize), o.OutcomeBatchSize, 1, 5_000);
+        Range(nameof(o.SchedulerBatchSize), o.SchedulerBatchSize, 1, 5_000);
+        Range(nameof(o.OutboxBatchSize), o.OutboxBatchSize, 1, 10_000);
+        Positive(nameof(o.AcceptBatchTimeLimit), o.AcceptBatchTimeLimit);
+        Positive(nameof(o.LeaseDuration), o.LeaseDuration);
+        Positive(nameof(o.SchedulerPollInterval), o.SchedulerPollInterval);
+        Positive(nameof(o.OutboxPollInterval), o.OutboxPollInterval);
+        Positive(nameof(o.OutboxRetention), o.OutboxRetention);
+        Positive(nameof(o.ShutdownTimeout), o.ShutdownTimeout);
+        for (var i = 0; i < o.ReconcileSchedule.Count; i++)
+        {
+            Positive($"ReconcileSchedule:{i}", o.ReconcileSchedule[i]);
+        }
+
+        ValidateProvider("Defaults", o.Defaults, requireAll: true);
+        foreach (var (provider, p) in o.Providers)
+        {
+            ValidateProvider($"Providers:{provider}", p, requireAll: false);
+            var effective = o.For(provider);
+            if (effective.CallTimeout >= o.LeaseDuration)
+            {
+                errors.Add($"Worker:Providers:{provider}:CallTimeout ({effective.CallTimeout}) must be shorter than Worker:LeaseDuration ({o.LeaseDuration}).");
+            }
+        }
+
+        if (o.Defaults.CallTimeout >= o.LeaseDuration)
+        {
+            errors.Add($"Worker:Defaults:CallTimeout ({o.Defaults.CallTimeout}) must be shorter than Worker:LeaseDuration ({o.LeaseDuration}): a lease must outlive the call it covers.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+        void ValidateProvider(string prefix, ProviderWorkerOptions p, bool requireAll)
+        {
+            void Need(string key, bool present)
+            {
+                if (requireAll && !present)
+                {
+                    errors.Add($"Worker:{prefix}:{key} is required.");
+                }
+            }
+
+            Need(nameof(p.MaxAttempts), p.MaxAttempts.HasValue);
+            Need(nameof(p.BackoffBase), p.BackoffBase.HasValue);
+            Need(nameof(p.BackoffMax), p.BackoffMax.HasValue);
+            Need(nameof(p.Concurrency), p.Concurrency.HasValue);
+            Need(nameof(p.CallTimeout), p.CallTimeout.HasValue);
+            if (p.MaxAttempts is { } m)
+            {
+                Range($"{prefix}:MaxAttempts", m, 1, 100);
+            }
+
+            if (p.Concurrency is { } c)
+            {
+                Range($"{prefix}:Concurrency", c, 1, 10_000);
+            }
+
+            if (p.BreakerFailureRatio is { } r)
+            {
+                Range($"{prefix}:BreakerFailureRatio", r, 0.01, 1);
+            }
+
+            if (p.BreakerMinimumThroughput is { } t)
+            {
+                Range($"{prefix}:BreakerMinimumThroughput", t, 2, 100_000);
+            }
+
+            foreach (var (key, value) in new[]
+            {
+                ("BackoffBase", p.BackoffBase), ("BackoffMax", p.BackoffMax), ("CallTimeout", p.CallTimeout),
+                ("BreakerSamplingDuration", p.BreakerSamplingDuration), ("BreakerBreakDuration", p.BreakerBreakDuration),
+            })
+            {
+                if (value is { } v)
+                {
+                    Positive($"{prefix}:{key}", v);
+                }
+            }
+
+            if (p.BreakerSamplingDuration is { } s && s < TimeSpan.FromMilliseconds(500))
+            {
+                errors.Add($"Worker:{prefix}:BreakerSamplingDuration must be at least 0.5s (Polly's minimum).");
+            }
+
+            if (p.BreakerBreakDuration is { } b && b < TimeSpan.FromMilliseconds(500))
+            {
+                errors.Add($"Worker:{prefix}:BreakerBreakDuration must be at least 0.5s (Polly's minimum).");
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using RefundWorker.Contracts;
+using RefundWorker.Operations;
+using RefundWorker.Options;
+using RefundWorker.Telemetry;
+
+namespace RefundWorker.Outbox;
+
+/// <summary>
+/// Publishes outbox rows and marks them sent. One transaction per batch: claim up to <c>Worker:OutboxBatchSize</c>
+/// unsent rows (<c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work), publish them concurrently — each
+/// awaited until RabbitMQ confirms it (MassTransit publisher confirms) — then mark the confirmed ones sent.
+/// Woken by <see cref="OutboxSignal"/> after each commit that added events; polls every
+/// <c>Worker:OutboxPollInterval</c> for rows other processes left behind. Delivery is at-least-once: a crash
+/// between confirm and commit publishes again, with the same MessageId (the row id).
+/// </summary>
+public sealed class OutboxDispatcher(
+    NpgsqlDataSource dataSource, IBus bus, OutboxSignal signal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    : BackgroundService
+{
+    private static readonly Dictionary<string, Type> Types = typeof(RefundRequested).Assembly.GetExportedTypes()
+        .Where(t => t.Namespace == typeof(RefundRequested).Namespace && t.IsClass)
+        .ToDictionary(t => t.FullName!, StringComparer.Ordinal);
+
+    private DateTimeOffset _nextCleanup;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int sent;
+                do
+                {
+                    sent = await DispatchBatchAsync(o.OutboxBatchSize, stoppingToken);
+                }
+                while (sent == o.OutboxBatchSize && !stoppingToken.IsCancellationRequested);
+
+                await CleanupAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Outbox dispatch failed; retrying at the next poll");
+            }
+
+            try
+            {
+                await signal.WaitAsync(o.OutboxPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch; returns how many rows it claimed.</summary>
+    public async Task<int> DispatchBatchAsync(int limit, CancellationToken ct)
+    {
+        using var activity = WorkerTelemetry.Source.StartActivity("outbox.dispatch");
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var rows = new List<(Guid Id, string Type, string Payload)>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT id, type, payload::text FROM outbox WHERE sent_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        activity?.SetTag("batch.size", rows.Count);
+        var published = new Guid[rows.Count];
+        var tasks = new Task[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            tasks[i] = PublishAsync(rows[i], published, i, ct);
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Some outbox events could not be published; they stay queued");
+        }
+
+        var done = published.Where(id => id != Guid.Empty).ToArray();
+        if (done.Length > 0)
+        {
+            await using var mark = new NpgsqlCommand("UPDATE outbox SET sent_at = $1 WHERE id = ANY($2)", conn, tx);
+            mark.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            mark.Parameters.Add(new NpgsqlParameter { Value = done, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        WorkerTelemetry.OutboxPublished.Add(done.Length);
+        return rows.Count;
+    }
+
+    private async Task PublishAsync((Guid Id, string Type, string Payload) row, Guid[] published, int index, CancellationToken ct)
+    {
+        if (!Types.TryGetValue(row.Type, out var type))
+        {
+            // Not ours to publish (a type from a newer version?): leave it for a process that knows it.
+            logger.LogError("Outbox row {Id} has unknown type {Type}; left unsent", row.Id, row.Type);
+            return;
+        }
+
+        var message = JsonSerializer.Deserialize(row.Payload, type, OperationFactory.Json)!;
+        await bus.Publish(message, type, ctx =>
+        {
+            ctx.MessageId = row.Id;
+            if (message is { } m && TryRequestId(m, out var requestId))
+            {
+                ctx.CorrelationId = requestId;
+            }
+        }, ct);
+        published[index] = row.Id;
+    }
+
+    private static bool TryRequestId(object message, out Guid requestId)
+    {
+        var prop = message.GetType().GetProperty("RequestId");
+        if (prop?.GetValue(message) is Guid g)
+        {
+            requestId = g;
+            return true;
+        }
+
+        requestId = Guid.Empty;
+        return false;
+    }
+
+    private async Task CleanupAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (now < _nextCleanup)
+        {
+            return;
+        }
+
+        _nextCleanup = now + TimeSpan.FromMinutes(10);
+        await using var cmd = dataSource.CreateCommand(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at < $1 LIMIT 10000)");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = now - options.Value.OutboxRetention, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var deleted = await cmd.ExecuteNonQueryAsync(ct);
+        if (deleted > 0)
+        {
+            logger.LogInformation("Deleted {Count} sent outbox rows older than {Retention}", deleted, options.Value.OutboxRetention);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace RefundWorker.Persistence.EntityConfigurations;
+
+/// <summary><c>attempts</c>: one row per provider call.</summary>
+public sealed class AttemptConfiguration : IEntityTypeConfiguration<Attempt>
+{
+    public void Configure(EntityTypeBuilder<Attempt> builder)
+    {
+        builder.ToTable("attempts");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Id).UseIdentityAlwaysColumn();
+        builder.Property(x => x.Action).HasMaxLength(16);
+        builder.Property(x => x.Provider).HasMaxLength(64);
+        builder.Property(x => x.ExternalId).HasMaxLength(64);
+        builder.Property(x => x.ResponseCode).HasMaxLength(16);
+        builder.Property(x => x.Classification).HasMaxLength(32);
+        builder.Property(x => x.TransportFailure).HasMaxLength(32);
+        builder.Property(x => x.TraceId).HasMaxLength(32);
+        builder.Property(x => x.Detail).HasMaxLength(256);
+        // X-EXTERNAL-ID is unique per partner per day at the provider; here it is unique for good.
+        builder.HasIndex(x => new { x.Provider, x.ExternalId }).IsUnique().HasDatabaseName("ux_attempts_external_id");
+        builder.HasIndex(x => x.OperationId).HasDatabaseName("ix_attempts_operation_id");
+    }
+}

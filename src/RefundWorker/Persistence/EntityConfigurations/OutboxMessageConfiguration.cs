@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace RefundWorker.Persistence.EntityConfigurations;
+
+/// <summary><c>outbox</c>: events waiting for a broker confirm.</summary>
+public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> builder)
+    {
+        builder.ToTable("outbox");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Id).ValueGeneratedNever();
+        builder.Property(x => x.Type).HasMaxLength(256);
+        builder.Property(x => x.Payload).HasColumnType("jsonb");
+        // The dispatcher's work list stays small: only unsent rows are indexed.
+        builder.HasIndex(x => x.CreatedAt).HasDatabaseName("ix_outbox_unsent").HasFilter("sent_at IS NULL");
+        builder.HasIndex(x => x.SentAt).HasDatabaseName("ix_outbox_sent_at").HasFilter("sent_at IS NOT NULL");
+        builder.HasIndex(x => x.OperationId).HasDatabaseName("ix_outbox_operation_id");
+    }
+}

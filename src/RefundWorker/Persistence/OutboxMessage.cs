@@ -1,0 +1,21 @@
+namespace RefundWorker.Persistence;
+
+/// <summary>
+/// An event to publish (<c>outbox</c>), written in the same transaction as the state it announces.
+/// <see cref="Id"/> is the MessageId it is published with, every time: subscribers dedupe on it.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public Guid Id { get; set; }
+
+    /// <summary>The contract's full type name, e.g. <c>RefundWorker.Contracts.RefundSucceeded</c>.</summary>
+    public string Type { get; set; } = string.Empty;
+
+    /// <summary>The message as JSON (System.Text.Json, web defaults).</summary>
+    public string Payload { get; set; } = string.Empty;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>The operation it announces, when there is one (re-published on a duplicate request).</summary>
+    public Guid? OperationId { get; set; }
+}

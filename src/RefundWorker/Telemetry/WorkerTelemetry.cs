@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace RefundWorker.Telemetry;
+
+/// <summary>
+/// The worker's one ActivitySource and one Meter. Every span and instrument the worker emits is named here.
+/// </summary>
+/// <remarks>
+/// Spans: <c>refund.accept</c> (one accept batch), <c>operation.execute</c> (one provider attempt or query,
+/// tags <c>provider</c>, <c>operation.kind</c>, <c>operation.action</c>, <c>snap.outcome</c>),
+/// <c>outcome.commit</c> (one group commit), <c>scheduler.claim</c>, <c>outbox.dispatch</c>.
+/// Metrics: <c>refundworker.requests.accepted</c>, <c>refundworker.requests.rejected</c>,
+/// <c>refundworker.requests.duplicate</c>, <c>refundworker.attempts</c> (tags provider, outcome),
+/// <c>refundworker.attempt.duration</c> (ms), <c>refundworker.outcomes</c> (tags kind, state),
+/// <c>refundworker.outbox.published</c>, <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>.
+/// </remarks>
+public static class WorkerTelemetry
+{
+    public const string ServiceName = "RefundWorker";
+    public const string ActivitySourceName = "RefundWorker";
+    public const string MeterName = "RefundWorker";
+
+    public static readonly ActivitySource Source = new(ActivitySourceName);
+    public static readonly Meter Meter = new(MeterName);
+
+    public static readonly Counter<long> Accepted = Meter.CreateCounter<long>("refundworker.requests.accepted", description: "Requests recorded as new operations.");
+    public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("refundworker.requests.rejected", description: "Requests rejected as invalid or conflicting.");
+    public static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("refundworker.requests.duplicate", description: "Requests that repeated an existing operation.");
+    public static readonly Counter<long> Attempts = Meter.CreateCounter<long>("refundworker.attempts", description: "Provider calls (sends and status queries).");
+    public static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram<double>("refundworker.attempt.duration", unit: "ms", description: "Latency of provider calls.");
+    public static readonly Counter<long> Outcomes = Meter.CreateCounter<long>("refundworker.outcomes", description: "Operations that reached a final state.");
+    public static readonly Counter<long> OutboxPublished = Meter.CreateCounter<long>("refundworker.outbox.published", description: "Outbox events published with a broker confirm.");
+    public static readonly Histogram<int> AcceptBatchSize = Meter.CreateHistogram<int>("refundworker.accept.batch.size", description: "Requests per accept transaction.");
+    public static readonly Histogram<int> OutcomeBatchSize = Meter.CreateHistogram<int>("refundworker.outcome.batch.size", description: "Outcomes per group commit.");
+}
