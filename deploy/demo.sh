@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The end-to-end demo, run by `./build.sh demo` after it has brought up PostgreSQL and RabbitMQ and built the
+# solution: starts the provider sandbox (which generates throwaway merchant keys into .local/sandbox-keys),
+# applies the migrations, starts the worker against the sandbox, publishes a mix of refunds and cancels and
+# prints the outcomes against the sandbox's ledger. Everything it starts is stopped when it ends.
+#
+#   DEMO_COUNT=500 ./build.sh demo        more bulk requests (default 200)
+#   DEMO_MODE=load DEMO_COUNT=20000 ./build.sh demo   the end-to-end load figure instead of the demo mix
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STATE="$ROOT/.local/demo"
+KEYS="$ROOT/.local/sandbox-keys"
+SANDBOX_URL=http://127.0.0.1:5080
+WORKER_URL=http://127.0.0.1:8080
+mkdir -p "$STATE"
+
+say() { printf '==> %s\n' "$*" >&2; }
+: "${ConnectionStrings__Postgres:?run through ./build.sh demo, which sets the connection strings}"
+: "${ConnectionStrings__RabbitMq:?run through ./build.sh demo, which sets the connection strings}"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+wait_http() { # url, what, log
+  for _ in $(seq 120); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "$2 did not come up; its log:" >&2; tail -n 40 "$3" >&2; exit 1
+}
+
+run_project() { # project, args...
+  local project=$1; shift
+  dotnet run --no-build -c Release --project "src/$project" -- "$@"
+}
+
+say "starting the provider sandbox on $SANDBOX_URL (log: .local/demo/sandbox.log)"
+Sandbox__KeysDirectory="$KEYS" run_project RefundWorker.Sandbox --urls "$SANDBOX_URL" >"$STATE/sandbox.log" 2>&1 &
+pids+=($!)
+wait_http "$SANDBOX_URL/_sandbox/health" "the sandbox" "$STATE/sandbox.log"
+
+say "applying migrations"
+run_project RefundWorker migrate
+
+# The worker talks to the three sandbox providers with the keys the sandbox generated. Client secrets here are
+# the sandbox's published test values, not secrets.
+export Snap__Providers__nicepay__Profile=nicepay
+export Snap__Providers__nicepay__BaseUrl="$SANDBOX_URL/nicepay"
+export Snap__Providers__nicepay__ClientId=IONPAYTEST
+export Snap__Providers__nicepay__ClientSecret=sandbox-nicepay-client-secret
+export Snap__Providers__nicepay__PrivateKeyPath="$KEYS/nicepay-merchant-private.pem"
+export Snap__Providers__bnc__Profile=bnc
+export Snap__Providers__bnc__BaseUrl="$SANDBOX_URL/bnc"
+export Snap__Providers__bnc__ClientId=82150823919040624621823174737537
+export Snap__Providers__bnc__ClientSecret=sandbox-bnc-client-secret
+export Snap__Providers__bnc__PrivateKeyPath="$KEYS/bnc-merchant-private.pem"
+export Snap__Providers__bnc__ChannelId=95221
+export Snap__Providers__bnc__Origin=www.merchant.example
+export Snap__Providers__ifortepay__Profile=ifortepay
+export Snap__Providers__ifortepay__BaseUrl="$SANDBOX_URL/ifortepay"
+export Snap__Providers__ifortepay__ClientId=IFP2024067944
+export Snap__Providers__ifortepay__ClientSecret=sandbox-ifortepay-client-secret
+export Snap__Providers__ifortepay__PrivateKeyPath="$KEYS/ifortepay-merchant-private.pem"
+export Snap__Providers__ifortepay__ChannelId=QR004
+# A demo should not take an hour to show reconciliation: query after 1 s, then 2 s, 5 s, 10 s.
+export Worker__ReconcileSchedule__0=00:00:01 Worker__ReconcileSchedule__1=00:00:02
+export Worker__ReconcileSchedule__2=00:00:05 Worker__ReconcileSchedule__3=00:00:10
+export ASPNETCORE_URLS="$WORKER_URL"
+
+say "starting the worker (log: .local/demo/worker.log)"
+run_project RefundWorker run >"$STATE/worker.log" 2>&1 &
+pids+=($!)
+wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
+
+mode=${DEMO_MODE:-run}
+say "publishing as the order system would ($mode)"
+status=0
+run_project RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${DEMO_COUNT:-200}" || status=$?
+exit $status
