@@ -1,0 +1,167 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RefundWorker.Sandbox;
+
+namespace RefundWorker.Tests.Infrastructure;
+
+/// <summary>
+/// Real PostgreSQL (a fresh database), real RabbitMQ (a fresh vhost), the sandbox in process, and the worker host
+/// in process, configured as in production except for short schedules. One per test collection.
+/// </summary>
+public class WorkerFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan OutcomeTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly List<WebApplication> _workers = [];
+
+    public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
+
+    public MerchantKeys Keys { get; } = new();
+
+    public SandboxHandle Sandbox { get; private set; } = null!;
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public TestVirtualHost VirtualHost { get; private set; } = null!;
+
+    public OutcomeCollector Outcomes { get; private set; } = null!;
+
+    /// <summary>The worker started by the fixture.</summary>
+    public WebApplication Worker { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Sandbox = await SandboxServer.StartAsync(SandboxSettings.CreateDefault(Keys.PublicKeyPem));
+        Database = await TestDatabase.CreateAsync(Services);
+        VirtualHost = await TestVirtualHost.CreateAsync(Services);
+        Outcomes = await OutcomeCollector.StartAsync(VirtualHost.Amqp);
+        Worker = await StartWorkerAsync();
+    }
+
+    /// <summary>Settings of the worker under test; tests may add or override keys.</summary>
+    public virtual Dictionary<string, string?> WorkerSettings()
+    {
+        var s = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            ["ConnectionStrings:RabbitMq"] = VirtualHost.Amqp.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:RefundWorker"] = "Warning",
+            ["Worker:SchedulerPollInterval"] = "00:00:00.100",
+            ["Worker:OutboxPollInterval"] = "00:00:00.200",
+            ["Worker:LeaseDuration"] = "00:00:20",
+            ["Worker:ShutdownTimeout"] = "00:00:05",
+            ["Worker:Concurrency"] = "64",
+            ["Worker:ReconcileSchedule:0"] = "00:00:00.200",
+            ["Worker:ReconcileSchedule:1"] = "00:00:00.300",
+            ["Worker:ReconcileSchedule:2"] = "00:00:00.500",
+            ["Worker:Defaults:BackoffBase"] = "00:00:00.100",
+            ["Worker:Defaults:BackoffMax"] = "00:00:00.400",
+            ["Worker:Defaults:MaxAttempts"] = "4",
+            ["Worker:Defaults:CallTimeout"] = "00:00:10",
+            // Tests inject failures on purpose; the breaker has its own test with its own settings.
+            ["Worker:Defaults:BreakerMinimumThroughput"] = "100000",
+        };
+        foreach (var (name, p) in Sandbox.Providers)
+        {
+            var key = $"Snap:Providers:{name}:";
+            s[key + "Profile"] = p.Profile;
+            s[key + "BaseUrl"] = p.BaseUrl.ToString();
+            s[key + "ClientId"] = p.ClientId;
+            s[key + "ClientSecret"] = p.ClientSecret;
+            s[key + "PrivateKey"] = Keys.PrivateKeyPem;
+            s[key + "TimeoutSeconds"] = "3";
+            if (p.RequiresOrigin)
+            {
+                s[key + "Origin"] = "https://merchant.example";
+            }
+        }
+
+        return s;
+    }
+
+    /// <summary>Starts (another) worker in this process on the fixture's database and vhost.</summary>
+    public async Task<WebApplication> StartWorkerAsync(IDictionary<string, string?>? overrides = null)
+    {
+        var settings = WorkerSettings();
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+
+        var app = WorkerApp.Build([], b =>
+        {
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Configuration.AddInMemoryCollection(settings);
+            b.Logging.ClearProviders();
+        });
+        await app.StartAsync();
+        _workers.Add(app);
+        await WaitUntilReadyAsync(app);
+        return app;
+    }
+
+    public async Task StopWorkerAsync(WebApplication app)
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        _workers.Remove(app);
+    }
+
+    public static async Task WaitUntilReadyAsync(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var r = await http.GetAsync("/health/ready");
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The worker did not become ready within 30s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public Task PublishAsync<T>(T message)
+        where T : class
+        => Outcomes.Bus.Publish(message);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var w in _workers.ToList())
+        {
+            await StopWorkerAsync(w);
+        }
+
+        await Outcomes.DisposeAsync();
+        await VirtualHost.DisposeAsync();
+        await Database.DisposeAsync();
+        await Sandbox.DisposeAsync();
+        Keys.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorkerCollection : ICollectionFixture<WorkerFixture>
+{
+    public const string Name = "worker";
+}
