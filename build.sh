@@ -139,9 +139,13 @@ services() {
   say "RabbitMQ:   ${ConnectionStrings__RabbitMq%%:*}://…@${ConnectionStrings__RabbitMq##*@}"
 }
 
-build() {
-  say "building"
-  dotnet build RefundWorker.sln -c Release -nologo -clp:ErrorsOnly -v:q
+build() { # [project...]: the whole solution by default
+  local targets=("$@")
+  [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
+  for target in "${targets[@]}"; do
+    say "building $target"
+    dotnet build "$target" -c Release -nologo -clp:ErrorsOnly -v:q
+  done
 }
 
 run_tests() {
@@ -178,6 +182,6 @@ case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
   test) services; build; run_tests ;;
-  demo) services; build; exec bash "$ROOT/deploy/demo.sh" ;;
+  demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac

@@ -2,7 +2,7 @@ using System.CommandLine;
 using RefundWorker.Demo;
 
 // The order system's side of `./build.sh demo`, and the end-to-end load harness.
-var sandboxOption = new Option<Uri>("--sandbox") { Description = "The sandbox's root URL", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
+var sandboxOption = new Option<string>("--sandbox") { Description = "The sandbox's root URL", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
 var timeoutOption = new Option<int>("--timeout-seconds") { Description = "How long to wait for outcomes", DefaultValueFactory = _ => 120 };
 var countOption = new Option<int>("--count") { Description = "How many requests", DefaultValueFactory = _ => 200 };
 var originalsOption = new Option<int>("--originals") { Description = "How many original transactions the load spreads over", DefaultValueFactory = _ => 2_000 };
@@ -18,7 +18,7 @@ return await root.Parse(args).InvokeAsync();
 
 async Task<int> Execute(ParseResult parse, CancellationToken ct, Func<DemoSettings, SandboxAdmin, Task<int>> body)
 {
-    var sandboxUrl = parse.GetValue(sandboxOption)!;
+    var sandboxUrl = new Uri(parse.GetValue(sandboxOption)!);
     var settings = DemoSettings.FromEnvironment(sandboxUrl, TimeSpan.FromSeconds(parse.GetValue(timeoutOption)));
     using var http = new HttpClient { BaseAddress = sandboxUrl, Timeout = TimeSpan.FromSeconds(30) };
     return await body(settings, new SandboxAdmin(http));
