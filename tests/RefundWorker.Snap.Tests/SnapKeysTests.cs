@@ -49,6 +49,26 @@ public sealed class SnapKeysTests
         Assert.Equal(ExpectedTokenSignature, TokenSignature(key));
     }
 
+    [Theory]
+    [InlineData("crlf")]
+    [InlineData("one-line")]
+    [InlineData("escaped-newlines")]
+    public void Should_load_private_key_when_pem_arrives_through_an_environment_variable(string form)
+    {
+        // Secrets stores and env vars mangle PEM line breaks in these three ways.
+        var pem = TestData.KeyText("merchant-private.pem").Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        var text = form switch
+        {
+            "crlf" => pem.Replace("\n", "\r\n", StringComparison.Ordinal),
+            "one-line" => pem.Replace("\n", "", StringComparison.Ordinal),
+            _ => pem.Replace("\n", "\\n", StringComparison.Ordinal),
+        };
+
+        using var key = SnapKeys.LoadPrivateKey(text, Setting);
+
+        Assert.Equal(ExpectedTokenSignature, TokenSignature(key));
+    }
+
     [Fact]
     public void Should_load_public_key_when_spki_pem_or_bare_base64()
     {

@@ -10,7 +10,7 @@ namespace RefundWorker.Snap;
 /// <param name="Body">The parsed answer, when it was readable.</param>
 /// <param name="Transport">The failure below SNAP, when no usable answer was read.</param>
 /// <param name="ExternalId">The X-EXTERNAL-ID of the last attempt (a token retry uses a new one).</param>
-/// <param name="Latency">Time from the first byte sent to the answer, retries included.</param>
+/// <param name="Latency">Time from the start of the call (token wait included) to the answer, retries included.</param>
 /// <param name="Error">A one-line explanation for logs and the audit trail; never contains secrets.</param>
 public sealed record SnapCallResult<T>(
     OutcomeClass Outcome,

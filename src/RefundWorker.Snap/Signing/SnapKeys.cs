@@ -23,7 +23,7 @@ public static class SnapKeys
             throw Fail(settingName, "is empty; " + PrivateForms);
         }
 
-        var text = pemOrBase64Der.AsSpan().Trim();
+        var text = Normalize(pemOrBase64Der);
         var rsa = RSA.Create();
         try
         {
@@ -85,7 +85,7 @@ public static class SnapKeys
             throw Fail(settingName, "is empty; " + PublicForms);
         }
 
-        var text = pemOrBase64Der.AsSpan().Trim();
+        var text = Normalize(pemOrBase64Der);
         RSA? rsa = null;
         try
         {
@@ -139,6 +139,15 @@ public static class SnapKeys
     /// <summary>Reads <paramref name="path"/> and loads the RSA public key in it.</summary>
     public static RSA LoadPublicKeyFile(string path, string settingName)
         => LoadPublicKey(ReadKeyFile(path, settingName), settingName);
+
+    // A PEM pasted into an environment variable or a secrets store often arrives with its line breaks written
+    // as the two characters \n. Base64 and PEM armour never contain a backslash, so undoing that is safe.
+    private static ReadOnlySpan<char> Normalize(string text)
+        => (text.Contains('\\', StringComparison.Ordinal)
+                ? text.Replace("\\r", "", StringComparison.Ordinal).Replace("\\n", "\n", StringComparison.Ordinal)
+                : text)
+            .AsSpan()
+            .Trim();
 
     private static string ReadKeyFile(string path, string settingName)
     {
