@@ -1,0 +1,64 @@
+using MassTransit;
+using RefundWorker.Extensions;
+
+namespace RefundWorker.Inbound.Consumers;
+
+/// <summary>Endpoint <c>cvs-payment-code-issued</c>: quorum queue like the host's request endpoints.</summary>
+public sealed class CvsPaymentCodeIssuedConsumerDefinition : ConsumerDefinition<CvsPaymentCodeIssuedConsumer>
+{
+    public const string QueueName = "cvs-payment-code-issued";
+
+    public CvsPaymentCodeIssuedConsumerDefinition() => EndpointName = QueueName;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CvsPaymentCodeIssuedConsumer> consumerConfigurator, IRegistrationContext context)
+        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName);
+}
+
+/// <summary>Endpoint <c>cvs-payment-code-closed</c>: quorum queue like the host's request endpoints.</summary>
+public sealed class CvsPaymentCodeClosedConsumerDefinition : ConsumerDefinition<CvsPaymentCodeClosedConsumer>
+{
+    public const string QueueName = "cvs-payment-code-closed";
+
+    public CvsPaymentCodeClosedConsumerDefinition() => EndpointName = QueueName;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CvsPaymentCodeClosedConsumer> consumerConfigurator, IRegistrationContext context)
+        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName);
+}
+
+internal static class InboundTopology
+{
+    /// <summary>
+    /// The host's request-endpoint topology (quorum queue, delivery limit, dead-lettering to <c>&lt;queue&gt;_error</c>,
+    /// see <see cref="MessagingTopology"/>), with one difference: an <see cref="InvalidCvsPaymentCodeException"/> is
+    /// bad input from the order system, so it goes to the error queue at once instead of being retried.
+    /// </summary>
+    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            var error = queueName + "_error";
+            rabbit.SetQuorumQueue();
+            rabbit.SetQueueArgument("x-delivery-limit", MessagingTopology.DeliveryLimit);
+            rabbit.SetQueueArgument("x-dead-letter-exchange", error);
+            // MassTransit declares <queue>_error with the endpoint's queue arguments when it moves a faulted message
+            // there; the dead-letter binding must declare it identically, or RabbitMQ refuses the second declaration
+            // (PRECONDITION_FAILED, inequivalent arg) and the faulted message is redelivered instead of moved.
+            rabbit.BindDeadLetterQueue(error, error, q =>
+            {
+                q.SetQuorumQueue();
+                q.SetQueueArgument("x-delivery-limit", MessagingTopology.DeliveryLimit);
+                q.SetQueueArgument("x-dead-letter-exchange", error);
+            });
+        }
+
+        endpoint.ThrowOnSkippedMessages();
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<InvalidCvsPaymentCodeException>();
+            r.Ignore<System.Runtime.Serialization.SerializationException>();
+            r.Ignore<System.Text.Json.JsonException>();
+            // PostgreSQL away for a moment: retried in memory, then the message stays in the queue (redelivered).
+            r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+        });
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace RefundWorker.Inbound;
+
+/// <summary>The inquiry body NICEPAY sends (seed 002 request table), after validation.</summary>
+public sealed record CvsInquiryRequest(
+    string PartnerServiceId,
+    string CustomerNo,
+    string PayNo,
+    string InquiryRequestId,
+    string MitraCd);
+
+/// <summary>
+/// The success answer, property for property in the seed's response table and sample. Property order is the
+/// sample's order, and System.Text.Json writes declaration order.
+/// </summary>
+public sealed record CvsInquiryResponse(string ResponseCode, string ResponseMessage, PayNoData PayNoData);
+
+/// <summary><c>payNoData</c> of the seed's response table (sizes in the seed: see <see cref="CvsInquiryAnswerBuilder"/>).</summary>
+public sealed record PayNoData(
+    string PartnerServiceId,
+    string CustomerNo,
+    string PayNo,
+    string PayNoName,
+    string GoodsName,
+    string PayNoPhone,
+    string PayNoEmail,
+    string InquiryRequestId,
+    InquiryAmount TotalAmount,
+    string PartnerReferenceNo,
+    string MitraCd,
+    string PayNoExpiredDateTime);
+
+/// <summary>
+/// <c>totalAmount</c>: the seed's table says "number 12" but its sample sends the string <c>"10000.00"</c>, as every
+/// SNAP amount does (SPEC.md §6), so it is a string with exactly two decimals.
+/// </summary>
+public sealed record InquiryAmount(string Value, string Currency)
+{
+    public static InquiryAmount From(decimal amount, string currency)
+        => new(amount.ToString("0.00", CultureInfo.InvariantCulture), currency);
+}

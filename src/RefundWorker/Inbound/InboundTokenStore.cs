@@ -1,0 +1,52 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using RefundWorker.Inbound.Persistence;
+
+namespace RefundWorker.Inbound;
+
+/// <summary>
+/// Issues and checks the opaque bearer tokens of the inbound API. Tokens live in PostgreSQL as SHA-256 hashes, so
+/// any replica validates a token another replica issued, and the plain token exists only in the partner's hands.
+/// </summary>
+public sealed class InboundTokenStore(DbContext db, TimeProvider time)
+{
+    // Expired rows are deleted lazily, once they are this old: late requests with an expired token still hit a row
+    // for a while, which changes nothing for the caller (401xx01 either way) but keeps the table small.
+    private static readonly TimeSpan Retention = TimeSpan.FromHours(1);
+
+    /// <summary>Creates a token for <paramref name="partner"/> valid for <paramref name="lifetime"/>.</summary>
+    public async Task<string> IssueAsync(InboundPartner partner, TimeSpan lifetime, CancellationToken ct)
+    {
+        // 256 random bits, base64url: unguessable, URL- and header-safe, no padding.
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var now = time.GetUtcNow();
+        db.Set<InboundAccessToken>().Add(new InboundAccessToken
+        {
+            TokenHash = Hash(token),
+            PartnerName = partner.Name,
+            IssuedAt = now,
+            ExpiresAt = now + lifetime,
+        });
+        await db.SaveChangesAsync(ct);
+
+        var cutoff = now - Retention;
+        await db.Set<InboundAccessToken>().Where(t => t.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
+        return token;
+    }
+
+    /// <summary>The name of the partner the token was issued to, or null when it is unknown or expired.</summary>
+    public async Task<string?> FindPartnerAsync(string token, CancellationToken ct)
+    {
+        var hash = Hash(token);
+        var now = time.GetUtcNow();
+        return await db.Set<InboundAccessToken>()
+            .AsNoTracking()
+            .Where(t => t.TokenHash == hash && t.ExpiresAt > now)
+            .Select(t => t.PartnerName)
+            .FirstOrDefaultAsync(ct);
+    }
+
+    internal static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}
