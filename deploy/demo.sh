@@ -20,12 +20,29 @@ say() { printf '==> %s\n' "$*" >&2; }
 : "${ConnectionStrings__Postgres:?run through ./build.sh demo, which sets the connection strings}"
 : "${ConnectionStrings__RabbitMq:?run through ./build.sh demo, which sets the connection strings}"
 
-pids=()
+# Each background service runs in its own process group (setsid), so stopping it also stops the app that
+# `dotnet run` started; a pid file lets the next run stop what a killed run left behind.
+stop_group() { kill -TERM -- "-$1" 2>/dev/null || true; }
+for stale in "$STATE"/*.pid; do
+  [ -f "$stale" ] && stop_group "$(cat "$stale")" && rm -f "$stale"
+done
+started=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for name in "${started[@]}"; do
+    [ -f "$STATE/$name.pid" ] && stop_group "$(cat "$STATE/$name.pid")" && rm -f "$STATE/$name.pid"
+  done
 }
 trap cleanup EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+start_background() { # name, port, command...
+  local name=$1 port=$2; shift 2
+  for _ in $(seq 20); do port_free "$port" && break; sleep 0.5; done
+  port_free "$port" || { echo "port $port is taken by another process: stop it first (ss -ltnp | grep $port)" >&2; exit 1; }
+  setsid "$@" >"$STATE/$name.log" 2>&1 &
+  echo $! >"$STATE/$name.pid"
+  started+=("$name")
+}
 
 wait_http() { # url, what, log
   for _ in $(seq 120); do
@@ -41,8 +58,7 @@ run_project() { # project, args...
 }
 
 say "starting the provider sandbox on $SANDBOX_URL (log: .local/demo/sandbox.log)"
-Sandbox__KeysDirectory="$KEYS" run_project RefundWorker.Sandbox --urls "$SANDBOX_URL" >"$STATE/sandbox.log" 2>&1 &
-pids+=($!)
+Sandbox__KeysDirectory="$KEYS" start_background sandbox 5080 dotnet run --no-build -c Release --project src/RefundWorker.Sandbox -- --urls "$SANDBOX_URL"
 wait_http "$SANDBOX_URL/_sandbox/health" "the sandbox" "$STATE/sandbox.log"
 
 say "applying migrations"
@@ -74,8 +90,7 @@ export Worker__ReconcileSchedule__2=00:00:05 Worker__ReconcileSchedule__3=00:00:
 export ASPNETCORE_URLS="$WORKER_URL"
 
 say "starting the worker (log: .local/demo/worker.log)"
-run_project RefundWorker run >"$STATE/worker.log" 2>&1 &
-pids+=($!)
+start_background worker 8080 dotnet run --no-build -c Release --project src/RefundWorker -- run
 wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
 
 mode=${DEMO_MODE:-run}
