@@ -17,6 +17,9 @@ public class WorkerFixture : IAsyncLifetime
 {
     public static readonly TimeSpan OutcomeTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>A second NICEPAY-profile provider, untouched by other tests (token expiry needs a cold token cache).</summary>
+    public const string TokenExpiryProvider = "nicepay-tokens";
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -36,7 +39,11 @@ public class WorkerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Sandbox = await SandboxServer.StartAsync(SandboxSettings.CreateDefault(Keys.PublicKeyPem));
+        var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
+        var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
+        extra.PublicKey = Keys.PublicKeyPem;
+        sandbox.Providers[TokenExpiryProvider] = extra;
+        Sandbox = await SandboxServer.StartAsync(sandbox);
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);
         Outcomes = await OutcomeCollector.StartAsync(VirtualHost.Amqp);
