@@ -45,7 +45,9 @@ public static class SandboxProgram
             }
 
             builder.Configuration.GetSection(SandboxSettings.SectionName).Bind(settings);
-            var keysDirectory = Path.GetFullPath(builder.Configuration["Sandbox:KeysDirectory"] ?? Path.Combine(".local", "sandbox-keys"));
+            var keysDirectory = builder.Configuration["Sandbox:KeysDirectory"] is { Length: > 0 } configured
+                ? Path.GetFullPath(configured)
+                : DefaultKeysDirectory();
             foreach (var (name, provider) in settings.Providers)
             {
                 if (string.IsNullOrWhiteSpace(provider.PublicKey) && string.IsNullOrWhiteSpace(provider.PublicKeyPath))
@@ -81,6 +83,21 @@ public static class SandboxProgram
         }
 
         return 0;
+    }
+
+    // `dotnet run --project src/RefundWorker.Sandbox` runs in the project folder; the keys belong at the repository
+    // root (.local/sandbox-keys, git-ignored), where the worker and docker-compose look for them.
+    private static string DefaultKeysDirectory()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "RefundWorker.sln")))
+            {
+                return Path.Combine(dir.FullName, ".local", "sandbox-keys");
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(".local", "sandbox-keys"));
     }
 
     private static (string PrivatePath, string PublicPath) EnsureDemoKeyPair(string directory, string provider)
