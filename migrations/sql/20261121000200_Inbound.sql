@@ -1,10 +1,6 @@
--- 20261121000200_Inbound: tables of the inbound SNAP endpoints NICEPAY calls (issue 5).
--- The same DDL the EF migration migrations/20261121000200_Inbound.cs applies, for DBAs who review or apply by hand.
--- Idempotency lives in the primary keys: one token hash, one row per payNo, first close wins, one answer per
--- inquiryRequestId, one X-EXTERNAL-ID per partner per Jakarta day.
-
+START TRANSACTION;
 CREATE TABLE inbound_access_tokens (
-    token_hash bytea NOT NULL,                       -- SHA-256 of the bearer token; the token itself is never stored
+    token_hash bytea NOT NULL,
     partner_name character varying(100) NOT NULL,
     issued_at timestamp with time zone NOT NULL,
     expires_at timestamp with time zone NOT NULL,
@@ -24,7 +20,7 @@ CREATE TABLE cvs_payment_codes (
     partner_reference_no character varying(40) NOT NULL,
     mitra_cd character varying(4),
     expires_at timestamp with time zone NOT NULL,
-    issued_message_sent_at timestamp with time zone NOT NULL, -- orders redeliveries: an older message never wins
+    issued_message_sent_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     CONSTRAINT pk_cvs_payment_codes PRIMARY KEY (pay_no)
 );
@@ -44,14 +40,14 @@ CREATE TABLE cvs_inquiries (
     external_id character varying(40) NOT NULL,
     http_status integer NOT NULL,
     response_code character(7) NOT NULL,
-    response_body text NOT NULL,                     -- the exact JSON answered; a replay gets these bytes
+    response_body text NOT NULL,
     answered_at timestamp with time zone NOT NULL,
     CONSTRAINT pk_cvs_inquiries PRIMARY KEY (inquiry_request_id)
 );
 
 CREATE TABLE inbound_external_ids (
     partner_name character varying(100) NOT NULL,
-    business_date date NOT NULL,                     -- Jakarta (UTC+7) calendar day
+    business_date date NOT NULL,
     external_id character varying(40) NOT NULL,
     inquiry_request_id character varying(40) NOT NULL,
     received_at timestamp with time zone NOT NULL,
@@ -59,7 +55,11 @@ CREATE TABLE inbound_external_ids (
 );
 
 CREATE INDEX ix_inbound_access_tokens_expires_at ON inbound_access_tokens (expires_at);
+
 CREATE INDEX ix_cvs_inquiries_pay_no ON cvs_inquiries (pay_no);
 
-INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+INSERT INTO __ef_migrations_history ("MigrationId", "ProductVersion")
 VALUES ('20261121000200_Inbound', '10.0.0');
+
+COMMIT;
+
