@@ -41,6 +41,23 @@ public static class MessagingExtensions
                         h.UseSsl(s => s.ServerName = uri.Host);
                     }
                 });
+                // MassTransit declares <queue>_error with the receive queue's arguments. Drop the delivery limit and the
+                // dead-letter exchange there (an error queue must not dead-letter into itself); keep it a quorum queue.
+                // MessagingTopology declares the same queue at start, so the broker's dead-lettering has a target
+                // before the first fault.
+                cfg.SendTopology.ConfigureErrorSettings = e =>
+                {
+                    e.SetQueueArgument("x-delivery-limit", null);
+                    e.SetQueueArgument("x-dead-letter-exchange", null);
+                };
+                // A message nobody consumes (an unknown type) is "dead-lettered" by MassTransit to <queue>_skipped by
+                // default; it goes to <queue>_error instead, with MT-Reason "dead-letter", so all bad input is in one place.
+                cfg.SendTopology.DeadLetterQueueNameFormatter = new ErrorQueueAsDeadLetterQueue();
+                cfg.SendTopology.ConfigureDeadLetterSettings = e =>
+                {
+                    e.SetQueueArgument("x-delivery-limit", null);
+                    e.SetQueueArgument("x-dead-letter-exchange", null);
+                };
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -65,7 +82,7 @@ public static class MessagingTopology
     /// <summary>
     /// Quorum queue with a delivery limit whose dead-letter exchange is the endpoint's error exchange, so a message
     /// that keeps killing consumers ends in <c>&lt;queue&gt;_error</c> instead of looping. Messages nobody consumes
-    /// (unknown type) throw, so they land in the error queue too, with the reason in the MT-Fault-* headers.
+    /// (unknown type) go to the error queue too (MT-Reason "dead-letter"); faults carry MT-Fault-* headers.
     /// Transient failures (PostgreSQL away) are retried in memory; bad input is not retried.
     /// </summary>
     public static void ConfigureRequestEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
@@ -76,10 +93,9 @@ public static class MessagingTopology
             rabbit.SetQuorumQueue();
             rabbit.SetQueueArgument("x-delivery-limit", DeliveryLimit);
             rabbit.SetQueueArgument("x-dead-letter-exchange", error);
-            rabbit.BindDeadLetterQueue(error, error);
+            rabbit.BindDeadLetterQueue(error, error, q => q.SetQuorumQueue());
         }
 
-        endpoint.ThrowOnSkippedMessages();
         endpoint.UseMessageRetry(r =>
         {
             r.Ignore<System.Runtime.Serialization.SerializationException>();
@@ -87,4 +103,10 @@ public static class MessagingTopology
             r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         });
     }
+}
+
+/// <summary>Sends skipped (unconsumable) messages to the endpoint's error queue.</summary>
+internal sealed class ErrorQueueAsDeadLetterQueue : IDeadLetterQueueNameFormatter
+{
+    public string FormatDeadLetterQueueName(string queueName) => queueName + "_error";
 }
