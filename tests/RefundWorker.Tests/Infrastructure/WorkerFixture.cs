@@ -47,8 +47,14 @@ public class WorkerFixture : IAsyncLifetime
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);
         Outcomes = await OutcomeCollector.StartAsync(VirtualHost.Amqp);
-        Worker = await StartWorkerAsync();
+        if (StartsInProcessWorker)
+        {
+            Worker = await StartWorkerAsync();
+        }
     }
+
+    /// <summary>False for fixtures whose tests run the worker as separate processes.</summary>
+    protected virtual bool StartsInProcessWorker => true;
 
     /// <summary>Settings of the worker under test; tests may add or override keys.</summary>
     public virtual Dictionary<string, string?> WorkerSettings()
