@@ -28,9 +28,10 @@ public sealed class CvsPaymentCodeClosedConsumerDefinition : ConsumerDefinition<
 internal static class InboundTopology
 {
     /// <summary>
-    /// The host's request-endpoint topology (quorum queue, delivery limit, dead-lettering to <c>&lt;queue&gt;_error</c>,
-    /// see <see cref="MessagingTopology"/>), with one difference: an <see cref="InvalidCvsPaymentCodeException"/> is
-    /// bad input from the order system, so it goes to the error queue at once instead of being retried.
+    /// The host's request-endpoint topology (<see cref="MessagingTopology.ConfigureRequestEndpoint"/>: quorum queue,
+    /// delivery limit, dead-lettering into <c>&lt;queue&gt;_error</c>, whose arguments AddMessaging trims for every
+    /// endpoint), with one difference: an <see cref="InvalidCvsPaymentCodeException"/> is bad input from the order
+    /// system, so it goes to the error queue at once instead of through eight retries.
     /// </summary>
     public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
     {
@@ -40,24 +41,15 @@ internal static class InboundTopology
             rabbit.SetQuorumQueue();
             rabbit.SetQueueArgument("x-delivery-limit", MessagingTopology.DeliveryLimit);
             rabbit.SetQueueArgument("x-dead-letter-exchange", error);
-            // MassTransit declares <queue>_error with the endpoint's queue arguments when it moves a faulted message
-            // there; the dead-letter binding must declare it identically, or RabbitMQ refuses the second declaration
-            // (PRECONDITION_FAILED, inequivalent arg) and the faulted message is redelivered instead of moved.
-            rabbit.BindDeadLetterQueue(error, error, q =>
-            {
-                q.SetQuorumQueue();
-                q.SetQueueArgument("x-delivery-limit", MessagingTopology.DeliveryLimit);
-                q.SetQueueArgument("x-dead-letter-exchange", error);
-            });
+            rabbit.BindDeadLetterQueue(error, error, q => q.SetQuorumQueue());
         }
 
-        endpoint.ThrowOnSkippedMessages();
         endpoint.UseMessageRetry(r =>
         {
             r.Ignore<InvalidCvsPaymentCodeException>();
             r.Ignore<System.Runtime.Serialization.SerializationException>();
             r.Ignore<System.Text.Json.JsonException>();
-            // PostgreSQL away for a moment: retried in memory, then the message stays in the queue (redelivered).
+            // PostgreSQL away for a moment: retried in memory; after that the fault goes to the error queue.
             r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         });
     }
