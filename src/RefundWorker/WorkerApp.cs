@@ -1,9 +1,11 @@
 using RefundWorker.Extensions;
+using RefundWorker.Inbound;
 
 namespace RefundWorker;
 
 /// <summary>
-/// Builds the worker host. Program.cs runs it; tests build it in-process with their own configuration.
+/// Builds the worker host: the refund/cancel pipeline, the health endpoints and the inbound SNAP endpoints NICEPAY
+/// calls (Inbound/). Program.cs runs it; tests build it in-process with their own configuration.
 /// </summary>
 public static class WorkerApp
 {
@@ -15,12 +17,14 @@ public static class WorkerApp
         builder.AddServiceDefaults();
         builder.AddPersistence();
         builder.AddSnapProviders();
-        builder.AddMessaging();
+        builder.AddInboundSnap();
+        builder.AddMessaging(bus => bus.AddInboundConsumers());
         builder.AddWorker();
         builder.Services.AddHostedService<StopConsumingFirst>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapInboundSnap();
         return app;
     }
 }
