@@ -51,15 +51,15 @@ public static class InboundExtensions
     public static IEndpointRouteBuilder MapInboundSnap(this IEndpointRouteBuilder app)
     {
         app.MapPost(TokenPath, (HttpContext http, AccessTokenHandler handler) =>
-                AnswerAsync(http, ServiceCodes.Token, ct => handler.HandleAsync(http.Request, ct)))
+                AnswerAsync(http, "token", ServiceCodes.Token, ct => handler.HandleAsync(http.Request, ct)))
             .WithName("InboundAccessToken");
         app.MapPost(CvsInquiryHandler.Path, (HttpContext http, CvsInquiryHandler handler) =>
-                AnswerAsync(http, ServiceCodes.CvsInquiry, ct => handler.HandleAsync(http.Request, ct)))
+                AnswerAsync(http, "cvs-inquiry", ServiceCodes.CvsInquiry, ct => handler.HandleAsync(http.Request, ct)))
             .WithName("InboundCvsInquiry");
         return app;
     }
 
-    private static async Task AnswerAsync(HttpContext http, int service, Func<CancellationToken, Task<SnapAnswer>> handle)
+    private static async Task AnswerAsync(HttpContext http, string endpoint, int service, Func<CancellationToken, Task<SnapAnswer>> handle)
     {
         SnapAnswer answer;
         try
@@ -75,6 +75,8 @@ public static class InboundExtensions
                 .LogError(ex, "Inbound {Path} failed", http.Request.Path.Value);
             answer = InboundErrors.GeneralError(service);
         }
+
+        InboundTelemetry.Answers.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("response_code", answer.Code.ToString()));
 
         // SNAP answers carry X-TIMESTAMP like requests do.
         http.Response.Headers["X-TIMESTAMP"] = SnapTimestamp.Now(http.RequestServices.GetRequiredService<TimeProvider>());

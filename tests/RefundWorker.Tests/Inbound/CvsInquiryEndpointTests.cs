@@ -306,7 +306,7 @@ public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<In
     }
 
     [Fact]
-    public async Task Should_refuse_with_4002401_without_reading_it_all_when_the_body_is_over_8_KiB()
+    public async Task Should_refuse_with_4002401_when_the_body_is_over_8_KiB()
     {
         var caller = host.Symmetric;
         var padded = InquiryBody.For(Ids.PayNo()).Compact()[..^1] + ",\"additionalInfo\":{\"pad\":\"" + new string('x', 8200) + "\"}}";
@@ -317,6 +317,20 @@ public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<In
         Assert.Equal(HttpStatusCode.BadRequest, result.Status);
         Assert.Equal("4002401", result.ResponseCode);
         Assert.Contains("8192 bytes", result.ResponseMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_refuse_with_4002401_when_a_chunked_body_without_Content_Length_grows_over_8_KiB()
+    {
+        var caller = host.Symmetric;
+        var padded = InquiryBody.For(Ids.PayNo()).Compact()[..^1] + ",\"additionalInfo\":{\"pad\":\"" + new string('x', 20_000) + "\"}}";
+        var call = caller.Inquiry(await caller.TokenAsync(), InquiryBody.For(Ids.PayNo())).WithRawBody(padded);
+        call.Chunked = true;
+
+        var result = await caller.SendAsync(call);
+
+        Assert.Equal(HttpStatusCode.BadRequest, result.Status);
+        Assert.Equal("4002401", result.ResponseCode);
     }
 
     [Fact]

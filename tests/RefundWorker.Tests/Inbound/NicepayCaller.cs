@@ -110,10 +110,13 @@ public sealed class NicepayCaller(HttpClient http, TimeProvider clock, string cl
 
     public async Task<HttpResponseMessage> SendRawAsync(InquiryCall call)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, InquiryPath)
-        {
-            Content = new StringContent(call.SentBody, Encoding.UTF8, "application/json"),
-        };
+        HttpContent content = call.Chunked
+            ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(call.SentBody)))
+            : new StringContent(call.SentBody, Encoding.UTF8, "application/json");
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, InquiryPath) { Content = content };
+        // Without Content-Length the body goes chunked: the host must stop at its limit while reading.
+        request.Headers.TransferEncodingChunked = call.Chunked ? true : null;
         var headers = new Dictionary<string, string>
         {
             ["Authorization"] = "Bearer " + call.Token,
@@ -175,6 +178,9 @@ public sealed class InquiryCall
     public string? Signature { get; set; }
 
     public HashSet<string> Omit { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Send with Transfer-Encoding: chunked and no Content-Length.</summary>
+    public bool Chunked { get; set; }
 
     /// <summary>Sends <paramref name="json"/> exactly (already minified) and signs it.</summary>
     public InquiryCall WithRawBody(string json)
