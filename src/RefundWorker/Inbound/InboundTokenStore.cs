@@ -31,8 +31,12 @@ public sealed class InboundTokenStore(DbContext db, TimeProvider time)
         });
         await db.SaveChangesAsync(ct);
 
+        // Housekeeping rides on token issuance: it happens every few minutes per partner, on whichever replica.
         var cutoff = now - Retention;
         await db.Set<InboundAccessToken>().Where(t => t.ExpiresAt < cutoff).ExecuteDeleteAsync(ct);
+        // X-EXTERNAL-ID is unique per day: ids from before yesterday (Jakarta) can no longer conflict with anything.
+        var oldestKept = InboundClock.JakartaDate(now).AddDays(-1);
+        await db.Set<InboundExternalId>().Where(e => e.BusinessDate < oldestKept).ExecuteDeleteAsync(ct);
         return token;
     }
 

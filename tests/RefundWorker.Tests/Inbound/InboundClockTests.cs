@@ -57,4 +57,24 @@ public sealed class InboundClockTests(InboundHost host) : IClassFixture<InboundH
 
         Assert.Equal("4042419", result.ResponseCode);
     }
+
+    [Fact]
+    public async Task Should_forget_external_ids_older_than_yesterday_when_a_token_is_issued()
+    {
+        var code = new CvsPaymentCodeIssuedBuilder(host.Clock).ExpiringAt(host.Clock.GetUtcNow().AddDays(30)).Build();
+        await host.IssueAsync(code);
+        var caller = host.Symmetric;
+        var call = caller.Inquiry(await caller.TokenAsync(), InquiryBody.For(code.PayNo));
+        Assert.Equal("2000000", (await caller.SendAsync(call)).ResponseCode);
+
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await caller.TokenAsync();
+        var keptYesterday = await host.CountAsync($"SELECT count(*)::int AS \"Value\" FROM inbound_external_ids WHERE external_id = {call.ExternalId}");
+        host.Clock.Advance(TimeSpan.FromDays(1));
+        await caller.TokenAsync();
+        var keptTwoDaysLater = await host.CountAsync($"SELECT count(*)::int AS \"Value\" FROM inbound_external_ids WHERE external_id = {call.ExternalId}");
+
+        Assert.Equal(1, keptYesterday);
+        Assert.Equal(0, keptTwoDaysLater);
+    }
 }
