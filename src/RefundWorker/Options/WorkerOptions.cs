@@ -55,7 +55,7 @@ public sealed class WorkerOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Defaults for every provider.</summary>
-    public ProviderWorkerOptions Defaults { get; set; } = new();
+    public ProviderWorkerOptions Defaults { get; set; } = ProviderWorkerOptions.CreateDefaults();
 
     /// <summary>Per-provider overrides; unset values fall back on <see cref="Defaults"/>.</summary>
     public Dictionary<string, ProviderWorkerOptions> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -96,29 +96,44 @@ public sealed class WorkerOptions
 /// <summary>Retry and resilience settings of one provider (<c>Worker:Defaults</c> or <c>Worker:Providers:&lt;name&gt;</c>).</summary>
 public sealed class ProviderWorkerOptions
 {
+    /// <summary>The built-in defaults (<c>Worker:Defaults</c> before configuration). Overrides start empty so
+    /// that what they leave unset falls back on <c>Worker:Defaults</c>.</summary>
+    public static ProviderWorkerOptions CreateDefaults() => new()
+    {
+        MaxAttempts = 8,
+        BackoffBase = TimeSpan.FromSeconds(1),
+        BackoffMax = TimeSpan.FromMinutes(5),
+        Concurrency = 128,
+        CallTimeout = TimeSpan.FromSeconds(30),
+        BreakerFailureRatio = 0.5,
+        BreakerMinimumThroughput = 20,
+        BreakerSamplingDuration = TimeSpan.FromSeconds(10),
+        BreakerBreakDuration = TimeSpan.FromSeconds(15),
+    };
+
     /// <summary>Sends of one operation at most, for retryable answers (429, 403xx06, 405xx01, connect failures).</summary>
-    public int? MaxAttempts { get; set; } = 8;
+    public int? MaxAttempts { get; set; }
 
     /// <summary>First retry delay; doubled each attempt, with full jitter.</summary>
-    public TimeSpan? BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan? BackoffBase { get; set; }
 
     /// <summary>Upper bound of one retry delay.</summary>
-    public TimeSpan? BackoffMax { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan? BackoffMax { get; set; }
 
     /// <summary>Calls in flight to this provider at once (Polly concurrency limiter).</summary>
-    public int? Concurrency { get; set; } = 128;
+    public int? Concurrency { get; set; }
 
     /// <summary>Outer guard around one provider call (the SNAP client has its own HTTP timeout per provider).</summary>
-    public TimeSpan? CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan? CallTimeout { get; set; }
 
-    public double? BreakerFailureRatio { get; set; } = 0.5;
+    public double? BreakerFailureRatio { get; set; }
 
-    public int? BreakerMinimumThroughput { get; set; } = 20;
+    public int? BreakerMinimumThroughput { get; set; }
 
-    public TimeSpan? BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan? BreakerSamplingDuration { get; set; }
 
     /// <summary>While open, due operations of the provider wait; no attempt is spent.</summary>
-    public TimeSpan? BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan? BreakerBreakDuration { get; set; }
 }
 
 /// <summary>Fails the start with a message that names the key.</summary>

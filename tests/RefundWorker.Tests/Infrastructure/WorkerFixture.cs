@@ -20,6 +20,9 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>A second NICEPAY-profile provider, untouched by other tests (token expiry needs a cold token cache).</summary>
     public const string TokenExpiryProvider = "nicepay-tokens";
 
+    /// <summary>A NICEPAY-profile provider with a circuit breaker that opens after two failures.</summary>
+    public const string BreakerProvider = "nicepay-breaker";
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -40,9 +43,12 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
-        extra.PublicKey = Keys.PublicKeyPem;
-        sandbox.Providers[TokenExpiryProvider] = extra;
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider })
+        {
+            var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
+            extra.PublicKey = Keys.PublicKeyPem;
+            sandbox.Providers[name] = extra;
+        }
         Sandbox = await SandboxServer.StartAsync(sandbox);
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);
@@ -79,6 +85,10 @@ public class WorkerFixture : IAsyncLifetime
             ["Worker:Defaults:CallTimeout"] = "00:00:10",
             // Tests inject failures on purpose; the breaker has its own test with its own settings.
             ["Worker:Defaults:BreakerMinimumThroughput"] = "100000",
+            [$"Worker:Providers:{BreakerProvider}:BreakerMinimumThroughput"] = "2",
+            [$"Worker:Providers:{BreakerProvider}:BreakerFailureRatio"] = "0.5",
+            [$"Worker:Providers:{BreakerProvider}:BreakerSamplingDuration"] = "00:00:30",
+            [$"Worker:Providers:{BreakerProvider}:BreakerBreakDuration"] = "00:00:02",
         };
         foreach (var (name, p) in Sandbox.Providers)
         {
