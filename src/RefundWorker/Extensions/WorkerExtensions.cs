@@ -31,6 +31,7 @@ public static class WorkerExtensions
         services.AddSingleton<ProviderGateway>();
         services.AddSingleton<AcceptService>();
 
+        services.AddSingleton<RabbitMqOutboxPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddSingleton<OutcomeWriter>();

@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using RefundWorker.Contracts;
-using RefundWorker.Operations;
 using RefundWorker.Options;
 using RefundWorker.Telemetry;
 
@@ -14,19 +10,15 @@ namespace RefundWorker.Outbox;
 /// <summary>
 /// Publishes outbox rows and marks them sent. One transaction per batch: claim up to <c>Worker:OutboxBatchSize</c>
 /// unsent rows (<c>FOR UPDATE SKIP LOCKED</c>, so replicas share the work), publish them concurrently — each
-/// awaited until RabbitMQ confirms it (MassTransit publisher confirms) — then mark the confirmed ones sent.
+/// awaited until RabbitMQ confirms it (<see cref="RabbitMqOutboxPublisher"/>) — then mark the confirmed ones sent.
 /// Woken by <see cref="OutboxSignal"/> after each commit that added events; polls every
 /// <c>Worker:OutboxPollInterval</c> for rows other processes left behind. Delivery is at-least-once: a crash
 /// between confirm and commit publishes again, with the same MessageId (the row id).
 /// </summary>
 public sealed class OutboxDispatcher(
-    NpgsqlDataSource dataSource, IBus bus, OutboxSignal signal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    NpgsqlDataSource dataSource, RabbitMqOutboxPublisher publisher, OutboxSignal signal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
     : BackgroundService
 {
-    private static readonly Dictionary<string, Type> Types = typeof(RefundRequested).Assembly.GetExportedTypes()
-        .Where(t => t.Namespace == typeof(RefundRequested).Namespace && t.IsClass)
-        .ToDictionary(t => t.FullName!, StringComparer.Ordinal);
-
     private DateTimeOffset _nextCleanup;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,68 +81,32 @@ public sealed class OutboxDispatcher(
         }
 
         activity?.SetTag("batch.size", rows.Count);
-        var published = new Guid[rows.Count];
-        var tasks = new Task[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
+        var publishable = new List<OutboxRow>(rows.Count);
+        foreach (var (id, type, payload) in rows)
         {
-            tasks[i] = PublishAsync(rows[i], published, i, ct);
+            if (RabbitMqOutboxPublisher.IsKnownType(type))
+            {
+                publishable.Add(new OutboxRow(id, type, payload));
+            }
+            else
+            {
+                // Not ours to publish (a type from a newer version?): leave it for a process that knows it.
+                logger.LogError("Outbox row {Id} has unknown type {Type}; left unsent", id, type);
+            }
         }
 
-        try
-        {
-            await Task.WhenAll(tasks);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Some outbox events could not be published; they stay queued");
-        }
-
-        var done = published.Where(id => id != Guid.Empty).ToArray();
-        if (done.Length > 0)
+        var done = publishable.Count == 0 ? [] : await publisher.PublishAsync(publishable, time.GetUtcNow(), ct);
+        if (done.Count > 0)
         {
             await using var mark = new NpgsqlCommand("UPDATE outbox SET sent_at = $1 WHERE id = ANY($2)", conn, tx);
             mark.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            mark.Parameters.Add(new NpgsqlParameter { Value = done, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            mark.Parameters.Add(new NpgsqlParameter { Value = done.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             await mark.ExecuteNonQueryAsync(ct);
         }
 
         await tx.CommitAsync(ct);
-        WorkerTelemetry.OutboxPublished.Add(done.Length);
+        WorkerTelemetry.OutboxPublished.Add(done.Count);
         return rows.Count;
-    }
-
-    private async Task PublishAsync((Guid Id, string Type, string Payload) row, Guid[] published, int index, CancellationToken ct)
-    {
-        if (!Types.TryGetValue(row.Type, out var type))
-        {
-            // Not ours to publish (a type from a newer version?): leave it for a process that knows it.
-            logger.LogError("Outbox row {Id} has unknown type {Type}; left unsent", row.Id, row.Type);
-            return;
-        }
-
-        var message = JsonSerializer.Deserialize(row.Payload, type, OperationFactory.Json)!;
-        await bus.Publish(message, type, ctx =>
-        {
-            ctx.MessageId = row.Id;
-            if (message is { } m && TryRequestId(m, out var requestId))
-            {
-                ctx.CorrelationId = requestId;
-            }
-        }, ct);
-        published[index] = row.Id;
-    }
-
-    private static bool TryRequestId(object message, out Guid requestId)
-    {
-        var prop = message.GetType().GetProperty("RequestId");
-        if (prop?.GetValue(message) is Guid g)
-        {
-            requestId = g;
-            return true;
-        }
-
-        requestId = Guid.Empty;
-        return false;
     }
 
     private async Task CleanupAsync(CancellationToken ct)
