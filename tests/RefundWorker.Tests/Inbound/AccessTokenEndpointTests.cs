@@ -7,6 +7,7 @@ using RefundWorker.Inbound.Persistence;
 namespace RefundWorker.Tests.Inbound;
 
 /// <summary><c>POST /api/v1.0/access-token/b2b</c> over real HTTP, signed as NICEPAY signs it.</summary>
+[Collection(InboundCollection.Name)]
 public sealed class AccessTokenEndpointTests(InboundHost host) : IClassFixture<InboundHost>
 {
     [Fact]

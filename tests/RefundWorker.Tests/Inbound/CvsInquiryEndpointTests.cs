@@ -8,6 +8,7 @@ namespace RefundWorker.Tests.Inbound;
 /// <c>POST /api/v1.0/cvs/inquiry</c> over real HTTP: payment codes arrive as CvsPaymentCodeIssued on RabbitMQ, NICEPAY
 /// takes a token and asks. The clock does not move in this class (see <see cref="InboundClockTests"/>).
 /// </summary>
+[Collection(InboundCollection.Name)]
 public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<InboundHost>
 {
     [Fact]

@@ -9,6 +9,7 @@ using RefundWorker.Inbound.Persistence;
 namespace RefundWorker.Tests.Inbound;
 
 /// <summary>The two consumers, fed through RabbitMQ, and the store's idempotency rules on PostgreSQL.</summary>
+[Collection(InboundCollection.Name)]
 public sealed class CvsPaymentCodeConsumerTests(InboundHost host) : IClassFixture<InboundHost>
 {
     [Fact]

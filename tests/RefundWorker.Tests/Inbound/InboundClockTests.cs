@@ -3,6 +3,7 @@ using System.Net;
 namespace RefundWorker.Tests.Inbound;
 
 /// <summary>Behaviour over time: this class moves its host's clock, so it has a host of its own.</summary>
+[Collection(InboundCollection.Name)]
 public sealed class InboundClockTests(InboundHost host) : IClassFixture<InboundHost>
 {
     [Fact]

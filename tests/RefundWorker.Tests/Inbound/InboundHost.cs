@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using MassTransit;
+using Npgsql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -67,7 +68,9 @@ public sealed class InboundHost : IAsyncLifetime
         var publicPem = NicepayKey.ExportSubjectPublicKeyInfoPem();
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            // 20 connections serve 200 concurrent inquiries (requests wait for a connection), and leave room in the
+            // server's 100 for the other fixtures of the run.
+            ["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 20 }.ConnectionString,
             ["ConnectionStrings:RabbitMq"] = VirtualHost.Amqp.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:RefundWorker"] = "Information",

@@ -10,6 +10,7 @@ namespace RefundWorker.Tests.Inbound;
 /// exists with the model's type and nullability, and every primary key has the model's columns. Without EF Design
 /// there is no snapshot to catch a drift, so this does.
 /// </summary>
+[Collection(InboundCollection.Name)]
 public sealed class InboundSchemaTests : IAsyncLifetime
 {
     private static readonly Type[] Entities =
