@@ -6,6 +6,7 @@
 #
 #   DEMO_COUNT=500 ./build.sh demo        more bulk requests (default 200)
 #   DEMO_MODE=load DEMO_COUNT=20000 ./build.sh demo   the end-to-end load figure instead of the demo mix
+#   DEMO_KEEP=1 ./build.sh demo           keep the worker and sandbox running afterwards (for the inbound curl commands)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -89,6 +90,21 @@ export Worker__ReconcileSchedule__0=00:00:01 Worker__ReconcileSchedule__1=00:00:
 export Worker__ReconcileSchedule__2=00:00:05 Worker__ReconcileSchedule__3=00:00:10
 export ASPNETCORE_URLS="$WORKER_URL"
 
+# NICEPAY's side of the inbound CVS inquiry: a throwaway "NICEPAY" key pair, so the README's curl commands can sign
+# as NICEPAY would against the running demo.
+INBOUND_KEYS="$ROOT/.local/inbound-keys"
+if [ ! -f "$INBOUND_KEYS/nicepay-private.pem" ]; then
+  command -v openssl >/dev/null || { say "installing openssl"; apt-get install -y -qq openssl >/dev/null; }
+  mkdir -p "$INBOUND_KEYS"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$INBOUND_KEYS/nicepay-private.pem" 2>/dev/null
+  chmod 600 "$INBOUND_KEYS/nicepay-private.pem"
+  openssl pkey -in "$INBOUND_KEYS/nicepay-private.pem" -pubout -out "$INBOUND_KEYS/nicepay-public.pem"
+fi
+export Inbound__Partners__nicepay__ClientId=IONPAYTEST
+export Inbound__Partners__nicepay__ClientSecret=demo-inbound-secret
+export Inbound__Partners__nicepay__PublicKeyPath="$INBOUND_KEYS/nicepay-public.pem"
+export Inbound__Partners__nicepay__SignatureMode=Symmetric
+
 say "starting the worker (log: .local/demo/worker.log)"
 start_background worker 8080 dotnet run --no-build -c Release --project src/RefundWorker -- run
 wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
@@ -97,4 +113,10 @@ mode=${DEMO_MODE:-run}
 say "publishing as the order system would ($mode)"
 status=0
 run_project RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${DEMO_COUNT:-200}" || status=$?
+
+if [ -n "${DEMO_KEEP:-}" ]; then
+  say "DEMO_KEEP is set: the worker ($WORKER_URL) and the sandbox ($SANDBOX_URL) keep running; Ctrl-C stops them"
+  say "NICEPAY's throwaway key for the inbound curl commands: $INBOUND_KEYS/nicepay-private.pem"
+  while sleep 3600; do :; done
+fi
 exit $status

@@ -64,6 +64,17 @@ public sealed class DemoScenario(DemoSettings settings, SandboxAdmin sandbox, Te
 
             PrintCases(cases, collector);
 
+            // A convenience-store payment code for NICEPAY's inbound inquiry (README: "Inbound"), valid for a day.
+            await bus.Publish(new CvsPaymentCodeIssued
+            {
+                PartnerServiceId = "7015", CustomerNo = "89101110", PayNo = "701589101110",
+                PayNoName = "John Test", GoodsName = "Pembelian John Test", PayNoPhone = "087771122333", PayNoEmail = "jhon@test.com",
+                Amount = 10_000m, Currency = "IDR", PartnerReferenceNo = "ORDER-CVS-0001", MitraCd = "ALMA",
+                ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
+            }, ct);
+            output.WriteLine();
+            output.WriteLine("Published CvsPaymentCodeIssued for payNo 701589101110 (answerable by POST /api/v1.0/cvs/inquiry).");
+
             // The bulk: a mix of providers, published as fast as the bus takes them.
             var bulk = new List<(Guid RequestId, string Provider, object Message)>();
             for (var i = 0; i < bulkCount; i++)
