@@ -14,8 +14,8 @@ public sealed record ReceivedEvent(Guid? MessageId, Guid RequestId, object Messa
 public sealed class OutcomeCollector : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ReceivedEvent> _events = new();
+    private readonly ConcurrentDictionary<Guid, ConcurrentQueue<ReceivedEvent>> _byRequest = new();
     private readonly IBusControl _bus;
-    private readonly SemaphoreSlim _arrived = new(0);
 
     private OutcomeCollector(Uri amqp)
     {
@@ -49,7 +49,7 @@ public sealed class OutcomeCollector : IAsyncDisposable
         return c;
     }
 
-    public IReadOnlyList<ReceivedEvent> For(Guid requestId) => [.. _events.Where(e => e.RequestId == requestId)];
+    public IReadOnlyList<ReceivedEvent> For(Guid requestId) => _byRequest.TryGetValue(requestId, out var q) ? [.. q] : [];
 
     /// <summary>Waits until <paramref name="count"/> events for the request arrived; returns them.</summary>
     public async Task<IReadOnlyList<ReceivedEvent>> WaitForAsync(Guid requestId, TimeSpan timeout, int count = 1)
@@ -69,7 +69,7 @@ public sealed class OutcomeCollector : IAsyncDisposable
                 throw new TimeoutException($"Expected {count} outcome event(s) for request {requestId} within {timeout}; got {found.Count}.");
             }
 
-            await _arrived.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+            await Task.Delay(left < TimeSpan.FromMilliseconds(20) ? left : TimeSpan.FromMilliseconds(20));
         }
     }
 
@@ -87,8 +87,7 @@ public sealed class OutcomeCollector : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var seen = _events.Select(e => e.RequestId).ToHashSet();
-            var missing = requestIds.Count(id => !seen.Contains(id));
+            var missing = requestIds.Count(id => !_byRequest.ContainsKey(id));
             if (missing == 0)
             {
                 return;
@@ -99,21 +98,21 @@ public sealed class OutcomeCollector : IAsyncDisposable
                 throw new TimeoutException($"{missing} of {requestIds.Count} requests have no outcome event after {timeout}.");
             }
 
-            await _arrived.WaitAsync(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
     }
 
     private Task Record<T>(ConsumeContext<T> context, Guid requestId)
         where T : class
     {
-        _events.Enqueue(new ReceivedEvent(context.MessageId, requestId, context.Message, DateTimeOffset.UtcNow));
-        _arrived.Release();
+        var e = new ReceivedEvent(context.MessageId, requestId, context.Message, DateTimeOffset.UtcNow);
+        _events.Enqueue(e);
+        _byRequest.GetOrAdd(requestId, static _ => new ConcurrentQueue<ReceivedEvent>()).Enqueue(e);
         return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _bus.StopAsync();
-        _arrived.Dispose();
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using RefundWorker.Contracts;
 using RefundWorker.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -23,8 +21,8 @@ public sealed class BenchmarkFactAttribute : FactAttribute
 /// End-to-end throughput on this machine: publish N refunds, wait for N outcome events. Everything shares the two
 /// cores: RabbitMQ, PostgreSQL, the sandbox, the publisher/subscriber and the worker.
 /// </summary>
-[Collection(WorkerCollection.Name)]
-public sealed class ThroughputBenchmark(WorkerFixture fx, ITestOutputHelper output)
+[Collection(ProcessCollection.Name)]
+public sealed class ThroughputBenchmark(ProcessFixture fx, ITestOutputHelper output)
 {
     [BenchmarkFact]
     public async Task Should_report_end_to_end_refunds_per_second_when_benchmarked()
@@ -41,7 +39,17 @@ public sealed class ThroughputBenchmark(WorkerFixture fx, ITestOutputHelper outp
             }
         }
 
+        // The worker runs as its own process with production defaults (Worker:Concurrency 256), so its CPU can be
+        // told apart from the sandbox's and the test's.
+        var settings = fx.WorkerSettings();
+        settings.Remove("Worker:Concurrency");
+        settings["Worker:LeaseDuration"] = "00:01:00";
+        settings["Worker:Defaults:CallTimeout"] = "00:00:30";
+        await using var worker = await WorkerProcess.StartAsync(settings);
+        var workerBefore = ProcessCpu(worker.Id);
         var commitsBefore = await CommitsAsync();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var serversBefore = ServerCpu();
         var sw = Stopwatch.StartNew();
         foreach (var chunk in requests.Chunk(500))
         {
@@ -52,10 +60,53 @@ public sealed class ThroughputBenchmark(WorkerFixture fx, ITestOutputHelper outp
         await fx.Outcomes.WaitForAllAsync([.. requests.Select(r => r.RequestId)], TimeSpan.FromMinutes(10));
         var elapsed = sw.Elapsed;
         var commits = await CommitsAsync() - commitsBefore;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var workerCpu = ProcessCpu(worker.Id) - workerBefore;
+        var servers = ServerCpu();
 
         var succeeded = requests.Count(r => fx.Outcomes.For(r.RequestId).Any(e => e.Message is RefundSucceeded));
         output.WriteLine($"{n} refunds: published in {published.TotalSeconds:F1}s, all outcomes in {elapsed.TotalSeconds:F1}s = {n / elapsed.TotalSeconds:F0} refunds/s end to end; {succeeded} succeeded; {commits} PostgreSQL commits ({(double)commits / n:F2} per refund)");
+        // CPU per refund is what a shared machine cannot distort: capacity on 2 cores is about 2 s / (CPU per refund).
+        output.WriteLine($"CPU per refund: worker process {workerCpu * 1_000_000 / n:F0} us; test process (sandbox + publisher + subscriber) {cpu.TotalMilliseconds * 1000 / n:F0} us; " +
+            $"RabbitMQ {(servers.Rabbit - serversBefore.Rabbit) * 1_000_000 / n:F0} us; PostgreSQL {(servers.Postgres - serversBefore.Postgres) * 1_000_000 / n:F0} us");
         Assert.Equal(n, succeeded);
+    }
+
+    private static double ProcessCpu(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100;
+    }
+
+    /// <summary>CPU seconds used so far by RabbitMQ (beam.smp) and PostgreSQL processes, from /proc (Linux only).</summary>
+    private static (double Rabbit, double Postgres) ServerCpu()
+    {
+        double rabbit = 0, postgres = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                var name = stat[(stat.IndexOf('(') + 1)..close];
+                var fields = stat[(close + 2)..].Split(' ');
+                var seconds = (double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100;
+                if (name == "beam.smp")
+                {
+                    rabbit += seconds;
+                }
+                else if (name == "postgres")
+                {
+                    postgres += seconds;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+            }
+        }
+
+        return (rabbit, postgres);
     }
 
     private async Task<long> CommitsAsync()
