@@ -52,7 +52,7 @@ public sealed class AcceptService(
         valid.Sort(static (a, b) => string.CompareOrdinal(SortKey(a), SortKey(b)));
 
         var duplicates = 0;
-        var republish = new List<Guid>();
+        var republish = new List<Operation>();
         List<Operation> accepted;
         await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
@@ -74,7 +74,7 @@ public sealed class AcceptService(
                             duplicates++;
                             if (IsFinal(sameKey.State))
                             {
-                                republish.Add(sameKey.Id);
+                                republish.Add(sameKey);
                             }
 
                             continue;
@@ -106,11 +106,16 @@ public sealed class AcceptService(
             {
                 // The same invalid message again (same RequestId): its recorded rejection is published again.
                 var earlier = await OperationStore.FindRejectedByRequestIdAsync(conn, tx, redelivered.Select(r => r.RequestId).ToList(), ct);
-                republish.AddRange(earlier.Select(e => e.Id));
+                republish.AddRange(earlier);
                 duplicates += redelivered.Count;
             }
 
-            var republished = await OperationStore.RepublishOutcomesAsync(conn, tx, republish, ct);
+            republish = [.. republish.DistinctBy(o => o.Id)];
+            var stillInOutbox = await OperationStore.RepublishOutcomesAsync(conn, tx, [.. republish.Select(o => o.Id)], ct);
+            // An outcome older than the outbox retention is rebuilt from the operation row (a new MessageId then).
+            await OperationStore.InsertOutboxAsync(conn, tx,
+                [.. republish.Where(o => !stillInOutbox.Contains(o.Id)).Select(o => (OutcomeEvents.For(o, now), (Guid?)o.Id))], now, ct);
+            var republished = republish.Count;
             await tx.CommitAsync(ct);
 
             var rejectedCount = rejectedInserted.Count;

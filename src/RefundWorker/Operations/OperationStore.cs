@@ -145,17 +145,27 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         return await ReadOperationsAsync(cmd, ct);
     }
 
-    /// <summary>Queues the recorded outcome events of these operations for publication again (same MessageId).</summary>
-    public static async Task<int> RepublishOutcomesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Guid> operationIds, CancellationToken ct)
+    /// <summary>
+    /// Queues the recorded outcome events of these operations for publication again (same MessageId). Returns the
+    /// operations that still had an outbox row; the others' rows were cleaned up after Worker:OutboxRetention.
+    /// </summary>
+    public static async Task<HashSet<Guid>> RepublishOutcomesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Guid> operationIds, CancellationToken ct)
     {
+        var found = new HashSet<Guid>();
         if (operationIds.Count == 0)
         {
-            return 0;
+            return found;
         }
 
-        await using var cmd = new NpgsqlCommand("UPDATE outbox SET sent_at = NULL WHERE operation_id = ANY($1) AND sent_at IS NOT NULL", conn, tx);
+        await using var cmd = new NpgsqlCommand("UPDATE outbox SET sent_at = NULL WHERE operation_id = ANY($1) RETURNING operation_id", conn, tx);
         cmd.Parameters.Add(Arr(operationIds.ToArray(), NpgsqlDbType.Uuid));
-        return await cmd.ExecuteNonQueryAsync(ct);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(reader.GetGuid(0));
+        }
+
+        return found;
     }
 
     public static async Task InsertOutboxAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<(OutboxEnvelope Envelope, Guid? OperationId)> rows, DateTimeOffset now, CancellationToken ct)

@@ -28,6 +28,27 @@ public sealed class IdempotencyTests(WorkerFixture fx)
     }
 
     [Fact]
+    public async Task Should_rebuild_the_outcome_event_when_a_duplicate_arrives_after_the_outbox_row_was_cleaned_up()
+    {
+        var original = fx.Sandbox.Original("bnc");
+        var request = Requests.BankRefund(original);
+        await fx.PublishAsync(request);
+        var first = (await fx.Outcomes.WaitForAsync(request.RequestId, WorkerFixture.OutcomeTimeout))[0];
+        await using (var cmd = fx.Database.DataSource.CreateCommand("DELETE FROM outbox WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = first.MessageId!.Value });
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+
+        await fx.PublishAsync(request);
+        var events = await fx.Outcomes.WaitForAsync(request.RequestId, WorkerFixture.OutcomeTimeout, count: 2);
+
+        var again = Assert.IsType<RefundSucceeded>(events[1].Message);
+        Assert.Equal(((RefundSucceeded)first.Message).ReferenceNo, again.ReferenceNo);
+        Assert.Single(fx.Sandbox.Ledger.Find("bnc", original.OriginalReferenceNo)!.Refunds);
+    }
+
+    [Fact]
     public async Task Should_call_the_provider_once_when_the_same_request_is_published_many_times_at_once()
     {
         var original = fx.Sandbox.Original("bnc");
