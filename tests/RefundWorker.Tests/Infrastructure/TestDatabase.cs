@@ -34,7 +34,8 @@ public sealed class TestDatabase : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
 
-        var cs = new NpgsqlConnectionStringBuilder(services.PostgresAdmin) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+        // Test collections run side by side on one server (max_connections 100): each pool stays small.
+        var cs = new NpgsqlConnectionStringBuilder(services.PostgresAdmin) { Database = name, MaxPoolSize = 20 }.ConnectionString;
         var db = new TestDatabase(services.PostgresAdmin, name, cs);
         if (migrate)
         {
