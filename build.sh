@@ -89,6 +89,16 @@ start_local_postgres() {
     as_root service postgresql start >/dev/null || as_root pg_ctlcluster "$ver" main start
     wait_for PostgreSQL 60 pg_isready -q -h 127.0.0.1 -p 5432
   fi
+  # Integration tests run several hosts, each with its own pool and database: Debian's default of 100
+  # connections is too few for the whole suite at once.
+  local max
+  max=$(as_root su postgres -c "psql -tAq -c 'SHOW max_connections'")
+  if [ "${max:-0}" -lt 300 ]; then
+    say "raising PostgreSQL max_connections from $max to 300 (restart)"
+    as_root su postgres -c "psql -q -c 'ALTER SYSTEM SET max_connections = 300'" >/dev/null
+    as_root service postgresql restart >/dev/null || as_root pg_ctlcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main restart
+    wait_for PostgreSQL 60 pg_isready -q -h 127.0.0.1 -p 5432
+  fi
   # The role may create databases: integration tests isolate themselves in a database of their own.
   as_root su postgres -c "psql -q -v ON_ERROR_STOP=1" >/dev/null <<SQL
 DO \$\$ BEGIN
