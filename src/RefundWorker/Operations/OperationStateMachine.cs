@@ -118,13 +118,28 @@ public sealed class OperationStateMachine(WorkerOptions options)
                 : (QueryVerdict.Effected, mine.ReferenceNo, ParseTime(mine.RefundTime));
         }
 
+        // Without a refunds list, "04" says only that the original has been refunded, not by whom. A full refund
+        // (NICEPAY cancelType "1") is the refund of the whole original, so "04" is ours; a partial one may meet "04"
+        // caused by another partial refund of the same original. Claiming that success could report money returned
+        // that never was: Unknown instead, so reconciliation asks again and ends in NeedsReview. "00" (paid, nothing
+        // refunded) proves ours did not land, whatever its type.
         return q.LatestTransactionStatus switch
         {
-            QueryResponse.StatusRefunded => (QueryVerdict.Effected, null, null),
+            QueryResponse.StatusRefunded when IsFullRefund(op) => (QueryVerdict.Effected, null, null),
             StatusSuccess => (QueryVerdict.NotEffected, null, null),
             _ => (QueryVerdict.Unknown, null, null),
         };
     }
+
+    // NICEPAY's additionalInfo.cancelType: "1" full, "2" partial (SPEC.md; checked by SnapValidator before sending).
+    // An operation without it is not known to be full.
+    private static bool IsFullRefund(Operation op)
+        => OperationFactory.AdditionalInfo(op) is { } info
+            && info.TryGetValue(CancelTypeKey, out var type)
+            && string.Equals(type, CancelTypeFull, StringComparison.Ordinal);
+
+    private const string CancelTypeKey = "cancelType";
+    private const string CancelTypeFull = "1";
 
     // SNAP latestTransactionStatus: 00 success (paid), 04 refunded, 05 cancelled.
     public const string StatusSuccess = "00";

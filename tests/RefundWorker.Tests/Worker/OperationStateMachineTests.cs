@@ -20,6 +20,13 @@ public sealed class OperationStateMachineTests
 
     private static readonly Operation Refund = new() { Kind = OperationKind.Refund, Provider = "nicepay", PartnerRefundNo = "RF1", Amount = 10_000m };
 
+    // The JSON the worker stores from RefundRequested.AdditionalInfo (OperationFactory).
+    private static Operation NicepayRefund(string cancelType) => new()
+    {
+        Kind = OperationKind.Refund, Provider = "nicepay", PartnerRefundNo = "RF1", Amount = 10_000m,
+        AdditionalInfo = $$"""{"cancelType":"{{cancelType}}"}""",
+    };
+
     private static ProviderCall Answer(string code, CallKind kind = CallKind.Send, RefundResponse? refund = null, QueryResponse? query = null)
     {
         var parsed = ResponseCode.Parse(code);
@@ -149,6 +156,43 @@ public sealed class OperationStateMachineTests
         };
 
         Assert.Equal(QueryVerdict.NotEffected, OperationStateMachine.Interpret(Refund, Answer("2005100", CallKind.Query, query: q)).Verdict);
+    }
+
+    [Fact]
+    public void Should_stay_unknown_when_a_partial_refund_meets_status_04_without_a_refunds_list()
+    {
+        // Another partial refund of the same original also makes it "04": that proves nothing about this one.
+        var partial = NicepayRefund(cancelType: "2");
+        var q = new QueryResponse { ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "04" };
+
+        Assert.Equal(QueryVerdict.Unknown, OperationStateMachine.Interpret(partial, Answer("2005100", CallKind.Query, query: q)).Verdict);
+    }
+
+    [Fact]
+    public void Should_stay_unknown_when_a_refund_without_cancelType_meets_status_04_without_a_refunds_list()
+    {
+        var q = new QueryResponse { ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "04" };
+
+        Assert.Equal(QueryVerdict.Unknown, OperationStateMachine.Interpret(Refund, Answer("2005100", CallKind.Query, query: q)).Verdict);
+    }
+
+    [Fact]
+    public void Should_find_the_refund_effected_when_a_full_refund_meets_status_04_without_a_refunds_list()
+    {
+        var full = NicepayRefund(cancelType: "1");
+        var q = new QueryResponse { ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "04" };
+
+        Assert.Equal(QueryVerdict.Effected, OperationStateMachine.Interpret(full, Answer("2005100", CallKind.Query, query: q)).Verdict);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void Should_find_the_refund_not_effected_when_status_is_00_without_a_refunds_list(string cancelType)
+    {
+        var q = new QueryResponse { ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "00" };
+
+        Assert.Equal(QueryVerdict.NotEffected, OperationStateMachine.Interpret(NicepayRefund(cancelType), Answer("2005100", CallKind.Query, query: q)).Verdict);
     }
 
     [Theory]
