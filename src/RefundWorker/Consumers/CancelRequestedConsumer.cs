@@ -1,7 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using RefundWorker.Contracts;
-using RefundWorker.Extensions;
 using RefundWorker.Operations;
 using RefundWorker.Options;
 
@@ -24,25 +23,8 @@ public sealed class CancelRequestedConsumer(AcceptService accept, TimeProvider t
 }
 
 /// <summary>Endpoint <c>cancel-requested</c>.</summary>
-public sealed class CancelRequestedConsumerDefinition : ConsumerDefinition<CancelRequestedConsumer>
+public sealed class CancelRequestedConsumerDefinition(IOptions<WorkerOptions> options)
+    : AcceptBatchConsumerDefinition<CancelRequestedConsumer>(options, QueueName)
 {
     public const string QueueName = "cancel-requested";
-
-    private readonly WorkerOptions _options;
-
-    public CancelRequestedConsumerDefinition(IOptions<WorkerOptions> options)
-    {
-        _options = options.Value;
-        EndpointName = QueueName;
-        Endpoint(e => e.PrefetchCount = _options.AcceptBatchSize * (_options.AcceptConcurrency + 1));
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CancelRequestedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        MessagingTopology.ConfigureRequestEndpoint(endpointConfigurator, QueueName);
-        consumerConfigurator.Options<BatchOptions>(b => b
-            .SetMessageLimit(_options.AcceptBatchSize)
-            .SetTimeLimit(_options.AcceptBatchTimeLimit)
-            .SetConcurrencyLimit(_options.AcceptConcurrency));
-    }
 }

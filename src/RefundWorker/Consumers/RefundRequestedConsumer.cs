@@ -1,7 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using RefundWorker.Contracts;
-using RefundWorker.Extensions;
 using RefundWorker.Operations;
 using RefundWorker.Options;
 
@@ -28,26 +27,8 @@ public sealed class RefundRequestedConsumer(AcceptService accept, TimeProvider t
 }
 
 /// <summary>Endpoint <c>refund-requested</c>: quorum queue, batch size and prefetch from <c>Worker:*</c>.</summary>
-public sealed class RefundRequestedConsumerDefinition : ConsumerDefinition<RefundRequestedConsumer>
+public sealed class RefundRequestedConsumerDefinition(IOptions<WorkerOptions> options)
+    : AcceptBatchConsumerDefinition<RefundRequestedConsumer>(options, QueueName)
 {
     public const string QueueName = "refund-requested";
-
-    private readonly WorkerOptions _options;
-
-    public RefundRequestedConsumerDefinition(IOptions<WorkerOptions> options)
-    {
-        _options = options.Value;
-        EndpointName = QueueName;
-        // The whole prefetch window is batches being filled or accepted.
-        Endpoint(e => e.PrefetchCount = _options.AcceptBatchSize * (_options.AcceptConcurrency + 1));
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RefundRequestedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        MessagingTopology.ConfigureRequestEndpoint(endpointConfigurator, QueueName);
-        consumerConfigurator.Options<BatchOptions>(b => b
-            .SetMessageLimit(_options.AcceptBatchSize)
-            .SetTimeLimit(_options.AcceptBatchTimeLimit)
-            .SetConcurrencyLimit(_options.AcceptConcurrency));
-    }
 }
