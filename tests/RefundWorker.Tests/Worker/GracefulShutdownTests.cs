@@ -11,7 +11,7 @@ public sealed class GracefulShutdownTests(ProcessFixture fx)
     [Fact]
     public async Task Should_finish_or_release_every_leased_operation_when_the_worker_stops_gracefully()
     {
-        fx.Sandbox.Faults.Set("bnc", new FaultSettings { Latency = new LatencySettings { Distribution = LatencyDistribution.Fixed, FixedMs = 300 } });
+        fx.Sandbox.Faults.Set("bnc", new FaultSettings { Latency = new LatencySettings { Distribution = LatencyDistribution.Fixed, FixedMs = 1000 } });
         try
         {
             var original = fx.Sandbox.Original("bnc", amount: 1_000_000m);
@@ -21,6 +21,8 @@ public sealed class GracefulShutdownTests(ProcessFixture fx)
             await fx.Outcomes.WaitForAsync(requests[0].RequestId, WorkerFixture.OutcomeTimeout);
 
             await fx.StopWorkerAsync(worker);
+            // Slow calls make sure the stop lands mid-run even on a loaded machine; the restart needs no slowness.
+            fx.Sandbox.Faults.Set("bnc", new FaultSettings());
 
             // Nothing is left leased: in-flight calls were recorded, queued work was handed back (Pending, due now).
             var stranded = await fx.Database.ScalarAsync<long>(
