@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using RefundWorker.Contracts;
 using RefundWorker.Inbound.Persistence;
 using RefundWorker.Snap;
@@ -12,7 +13,7 @@ namespace RefundWorker.Inbound;
 /// answer under inquiryRequestId and writes <see cref="CvsInquiryAnswered"/> to the outbox. Replays and races are
 /// settled by unique keys (ON CONFLICT), never by reading first and hoping.
 /// </summary>
-public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimeProvider time)
+public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimeProvider time, ILogger<CvsInquiryStore> logger)
 {
     private const int Service = ServiceCodes.CvsInquiry;
 
@@ -22,10 +23,9 @@ public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimePro
     public async Task<SnapAnswer> AnswerAsync(InboundPartner partner, string externalId, CvsInquiryRequest request, CancellationToken ct)
     {
         var fingerprint = Fingerprint(partner.Name, request);
-        // The host may configure a retrying execution strategy; a user transaction must then run inside it, and a retry
-        // starts from a clean change tracker so the outbox row is not added twice.
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(
+        // Transient failures (no connection, pool exhausted, connection lost, 40001/40P01) run the whole
+        // transaction again (InboundRetry); a retry starts from a clean change tracker so the outbox row is not added twice.
+        return await new InboundRetry(db, logger).ExecuteAsync(
             (partner, externalId, request, fingerprint),
             async (_, state, token) =>
             {
@@ -94,7 +94,7 @@ public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimePro
         if (recorded == 0)
         {
             var twin = await FindAsync(request.InquiryRequestId, ct)
-                ?? throw new InvalidOperationException("cvs_inquiries conflict without a row: the twin transaction rolled back; retry.");
+                ?? throw new InquiryRecordMissingException();
             await transaction.CommitAsync(ct);
             return Replay(twin, fingerprint);
         }

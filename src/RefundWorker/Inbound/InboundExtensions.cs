@@ -30,9 +30,9 @@ public static class InboundExtensions
         services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InboundPartnerRegistry>();
-        services.AddScoped(sp => new InboundTokenStore(InboundDb(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped(sp => new InboundTokenStore(InboundDb(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InboundTokenStore>>()));
         services.AddScoped(sp => new CvsPaymentCodeStore(InboundDb(sp), sp.GetRequiredService<TimeProvider>()));
-        services.AddScoped(sp => new CvsInquiryStore(InboundDb(sp), sp.GetRequiredService<IInboundOutbox>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped(sp => new CvsInquiryStore(InboundDb(sp), sp.GetRequiredService<IInboundOutbox>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CvsInquiryStore>>()));
         services.AddScoped<IInboundOutbox, InboundOutbox>();
         services.AddScoped<AccessTokenHandler>();
         services.AddScoped<CvsInquiryHandler>();

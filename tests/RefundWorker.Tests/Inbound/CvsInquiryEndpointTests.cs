@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Npgsql;
 using RefundWorker.Contracts;
 
 namespace RefundWorker.Tests.Inbound;
@@ -486,7 +487,12 @@ public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<In
 
         var results = await Task.WhenAll(bodies.Select(b => caller.SendAsync(caller.Inquiry(token, b))));
 
-        Assert.All(results, r => Assert.Equal("2000000", r.ResponseCode));
+        // A 5002400 is the catch-all: show the exceptions the host logged, so a failure names its cause.
+        var failures = results.Count(r => r.ResponseCode != "2000000");
+        Assert.True(
+            failures == 0,
+            $"{failures} of 200 not 2000000 ({string.Join(", ", results.Select(r => r.ResponseCode).Distinct())}); host errors:\n"
+            + string.Join("\n", host.Logs.Lines.Where(l => l.Contains(" failed ", StringComparison.Ordinal)).Select(FirstLinesOfFailure).Distinct().Take(5)));
         for (var i = 0; i < bodies.Count; i++)
         {
             Assert.Equal(bodies[i].InquiryRequestId, results[i].Json.GetProperty("payNoData").GetProperty("inquiryRequestId").GetString());
@@ -526,6 +532,82 @@ public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<In
     }
 
     [Fact]
+    public async Task Should_answer_2000000_when_PostgreSQL_refuses_new_connections_for_a_moment()
+    {
+        var code = new CvsPaymentCodeIssuedBuilder(host.Clock).Build();
+        await host.IssueAsync(code);
+        var caller = host.Symmetric;
+        var token = await caller.TokenAsync();
+        var body = InquiryBody.For(code.PayNo);
+        var retriesBefore = Retries("53300");
+
+        // As during a burst on a full server: no idle connection in the pool, and PostgreSQL refuses new ones (53300).
+        Task<SnapResult> answer;
+        await host.SetConnectionLimitAsync(0);
+        try
+        {
+            host.ClearHostPool();
+            answer = caller.SendAsync(caller.Inquiry(token, body));
+            await InboundHost.WaitUntilAsync(() => Task.FromResult(answer.IsCompleted || Retries("53300") > retriesBefore), "the refused connection to be retried or answered");
+        }
+        finally
+        {
+            await host.SetConnectionLimitAsync(-1);
+        }
+
+        var result = await answer;
+
+        Assert.Equal("2000000", result.ResponseCode);
+        Assert.True(Retries("53300") > retriesBefore, "the answer should have come through a retry after 53300");
+        Assert.Equal(1, await host.AnsweredEventsAsync(body.InquiryRequestId));
+    }
+
+    [Fact]
+    public async Task Should_record_one_answer_and_one_event_when_the_inquiry_transaction_loses_its_connection()
+    {
+        var code = new CvsPaymentCodeIssuedBuilder(host.Clock).Build();
+        await host.IssueAsync(code);
+        var caller = host.Symmetric;
+        var token = await caller.TokenAsync();
+        var body = InquiryBody.For(code.PayNo);
+        var retriesBefore = Retries("57P01");
+
+        // An uncommitted row with the same inquiryRequestId holds the host's transaction at its cvs_inquiries insert,
+        // after it claimed the X-EXTERNAL-ID: the connection is then killed mid-transaction.
+        Task<SnapResult> answer;
+        await using (var blocker = await host.Database.DataSource.OpenConnectionAsync())
+        {
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var insert = new NpgsqlCommand(
+                """
+                INSERT INTO cvs_inquiries
+                  (inquiry_request_id, partner_name, request_fingerprint, pay_no, external_id, http_status, response_code, response_body, answered_at)
+                VALUES (@id, 'blocker', 'blocker', @payNo, 'blocker', 500, '5002400', '{}', now())
+                """,
+                blocker,
+                transaction))
+            {
+                insert.Parameters.AddWithValue("id", body.InquiryRequestId);
+                insert.Parameters.AddWithValue("payNo", code.PayNo);
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            answer = caller.SendAsync(caller.Inquiry(token, body));
+            await InboundHost.WaitUntilAsync(TerminateBlockedInsertAsync, "the host's insert to wait on the uncommitted row");
+            await InboundHost.WaitUntilAsync(() => Task.FromResult(answer.IsCompleted || Retries("57P01") > retriesBefore), "the lost transaction to be retried or answered");
+            await transaction.RollbackAsync();
+        }
+
+        var result = await answer;
+
+        Assert.Equal("2000000", result.ResponseCode);
+        Assert.True(Retries("57P01") > retriesBefore, "the answer should have come through a retry after 57P01");
+        Assert.Equal(body.InquiryRequestId, result.Json.GetProperty("payNoData").GetProperty("inquiryRequestId").GetString());
+        Assert.Equal(1, await host.CountAsync($"SELECT count(*)::int AS \"Value\" FROM cvs_inquiries WHERE inquiry_request_id = {body.InquiryRequestId}"));
+        Assert.Equal(1, await host.AnsweredEventsAsync(body.InquiryRequestId));
+    }
+
+    [Fact]
     public async Task Should_never_log_the_token_the_signature_or_the_client_secret()
     {
         var code = new CvsPaymentCodeIssuedBuilder(host.Clock).Build();
@@ -551,6 +633,31 @@ public sealed class CvsInquiryEndpointTests(InboundHost host) : IClassFixture<In
         Mode.ClientIdTimestamp => host.ClientIdTimestamp,
         _ => host.AsymmetricRequest,
     };
+
+    /// <summary>The first line of a logged failure and of its innermost cause: enough to name it in an assertion.</summary>
+    private static string FirstLinesOfFailure(string line)
+    {
+        var lines = line.Split('\n');
+        var cause = lines.LastOrDefault(l => l.TrimStart().StartsWith("--->", StringComparison.Ordinal));
+        return cause is null ? lines[0] : lines[0] + " | " + cause.Trim();
+    }
+
+    /// <summary>Terminates the host backend waiting to insert into cvs_inquiries; false while there is none yet.</summary>
+    /// <remarks>A statement of its own each time: pg_stat_activity is a snapshot taken once per transaction.</remarks>
+    private async Task<bool> TerminateBlockedInsertAsync()
+    {
+        await using var cmd = host.Database.DataSource.CreateCommand(
+            """
+            SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+              AND query LIKE '%INSERT INTO cvs_inquiries%'
+            """);
+        return (int)(await cmd.ExecuteScalarAsync())! > 0;
+    }
+
+    /// <summary>How many times the host has logged an inbound retry after a failure with <paramref name="sqlState"/>.</summary>
+    private int Retries(string sqlState)
+        => host.Logs.Lines.Count(l => l.Contains("Inbound database work failed transiently (" + sqlState + ")", StringComparison.Ordinal));
 
     private static string InquiryIdOf(InquiryCall call)
         => JsonDocument.Parse(call.SignedBody).RootElement.GetProperty("inquiryRequestId").GetString()!;

@@ -69,7 +69,7 @@ public sealed class InboundHost : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             // 20 connections serve 200 concurrent inquiries (requests wait for a connection), and leave room in the
-            // server's 100 for the other fixtures of the run.
+            // server's max_connections (300, set by build.sh) for the other fixtures of the run.
             ["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { MaxPoolSize = 20 }.ConnectionString,
             ["ConnectionStrings:RabbitMq"] = VirtualHost.Amqp.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
@@ -133,6 +133,21 @@ public sealed class InboundHost : IAsyncLifetime
         NicepayKey.Dispose();
         StrangerKey.Dispose();
     }
+
+    /// <summary>
+    /// Sets the database's CONNECTION LIMIT (-1: none). At 0 PostgreSQL refuses every new connection with 53300, as
+    /// a server at max_connections does; connections already open keep working.
+    /// </summary>
+    public async Task SetConnectionLimitAsync(int limit)
+    {
+        await using var admin = new NpgsqlConnection(EnvironmentServiceEndpoints.FromEnvironment().PostgresAdmin);
+        await admin.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"ALTER DATABASE \"{Database.Name}\" CONNECTION LIMIT {limit}", admin);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Closes the host's idle pooled connections, so its next database work must open a new one.</summary>
+    public void ClearHostPool() => Services.GetRequiredService<NpgsqlDataSource>().Clear();
 
     /// <summary>Runs <paramref name="work"/> against the host's database.</summary>
     public async Task<T> DbAsync<T>(Func<RefundWorkerDbContext, Task<T>> work)
