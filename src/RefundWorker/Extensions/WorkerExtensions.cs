@@ -31,6 +31,9 @@ public static class WorkerExtensions
         services.AddSingleton<ProviderGateway>();
         services.AddSingleton<AcceptService>();
 
+        // First registered, last stopped: leases are kept until the outcome writer has drained.
+        services.AddSingleton<LeaseKeeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseKeeper>());
         services.AddSingleton<RabbitMqOutboxPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());

@@ -21,7 +21,7 @@ public sealed record AcceptResult(int Accepted, int Duplicates, int Rejected, in
 /// executor under a lease taken in the same insert, so the happy path costs this commit and the outcome commit.
 /// </summary>
 public sealed class AcceptService(
-    OperationStore store, SnapProviderRegistry providers, OperationExecutor executor, OutboxSignal outbox, WorkerNode node,
+    OperationStore store, SnapProviderRegistry providers, OperationExecutor executor, LeaseKeeper leases, OutboxSignal outbox, WorkerNode node,
     IOptions<WorkerOptions> options, TimeProvider time, ILogger<AcceptService> logger)
 {
     public async Task<AcceptResult> AcceptAsync(IReadOnlyList<Operation> incoming, CancellationToken ct)
@@ -40,6 +40,7 @@ public sealed class AcceptService(
                 continue;
             }
 
+            // Lease and due time are set by PostgreSQL's clock in the insert; these are this process's estimate.
             op.State = OperationState.Sending;
             op.NextAttemptAt = now;
             op.LeaseOwner = node.Id;
@@ -57,7 +58,8 @@ public sealed class AcceptService(
         await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, ct);
+            var leaseSentAt = time.GetTimestamp();
+            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, options.Value.LeaseDuration, ct);
             accepted = valid.Where(o => inserted.Contains(o.Id)).ToList();
             var skipped = valid.Where(o => !inserted.Contains(o.Id)).ToList();
             if (skipped.Count > 0)
@@ -98,7 +100,7 @@ public sealed class AcceptService(
                 }
             }
 
-            var rejectedInserted = rejected.Count == 0 ? [] : await OperationStore.InsertOperationsAsync(conn, tx, rejected, ct);
+            var rejectedInserted = rejected.Count == 0 ? [] : await OperationStore.InsertOperationsAsync(conn, tx, rejected, options.Value.LeaseDuration, ct);
             await OperationStore.InsertOutboxAsync(conn, tx,
                 rejected.Where(r => rejectedInserted.Contains(r.Id)).Select(r => (OutcomeEvents.For(r, now), (Guid?)r.Id)).ToList(), now, ct);
             var redelivered = rejected.Where(r => !rejectedInserted.Contains(r.Id)).ToList();
@@ -140,7 +142,27 @@ public sealed class AcceptService(
             // Hand over after the commit: the lease taken by the insert keeps other replicas away meanwhile.
             foreach (var op in accepted)
             {
-                await executor.EnqueueAsync(new WorkItem(op, WorkMode.Send, FirstCall: true), ct);
+                leases.Hold(op.Id, op.LeaseToken!.Value, leaseSentAt, options.Value.LeaseDuration);
+            }
+
+            var handed = 0;
+            try
+            {
+                foreach (var op in accepted)
+                {
+                    await executor.EnqueueAsync(new WorkItem(op, WorkMode.Send, FirstCall: true), ct);
+                    handed++;
+                }
+            }
+            catch
+            {
+                // Stopping: what was not handed over is left to its lease, which then expires and is claimed.
+                foreach (var op in accepted.Skip(handed))
+                {
+                    leases.Release(op.Id, op.LeaseToken!.Value);
+                }
+
+                throw;
             }
 
             return new AcceptResult(accepted.Count, duplicates, rejectedCount, republished);

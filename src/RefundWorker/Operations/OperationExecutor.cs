@@ -36,6 +36,7 @@ public sealed class OperationExecutor : BackgroundService
     private readonly ProviderGateway _gateway;
     private readonly IExternalIdGenerator _externalIds;
     private readonly OutcomeWriter _writer;
+    private readonly LeaseKeeper _leases;
     private readonly TimeProvider _time;
     private readonly ILogger<OperationExecutor> _logger;
     private readonly OperationStateMachine _machine;
@@ -43,13 +44,14 @@ public sealed class OperationExecutor : BackgroundService
     private int _inFlight;
 
     public OperationExecutor(IOptions<WorkerOptions> options, SnapProviderRegistry providers, ProviderGateway gateway,
-        IExternalIdGenerator externalIds, OutcomeWriter writer, TimeProvider time, ILogger<OperationExecutor> logger)
+        IExternalIdGenerator externalIds, OutcomeWriter writer, LeaseKeeper leases, TimeProvider time, ILogger<OperationExecutor> logger)
     {
         _options = options.Value;
         _providers = providers;
         _gateway = gateway;
         _externalIds = externalIds;
         _writer = writer;
+        _leases = leases;
         _time = time;
         _logger = logger;
         _machine = new OperationStateMachine(_options);
@@ -126,11 +128,21 @@ public sealed class OperationExecutor : BackgroundService
             try
             {
                 var transition = await ProcessAsync(item, _calls.Token);
-                await _writer.EnqueueAsync(transition, CancellationToken.None);
+                if (transition is null)
+                {
+                    // Another holder has it now; nothing was sent by us since we lost it.
+                    _leases.Release(item.Op.Id, item.Op.LeaseToken!.Value);
+                }
+                else
+                {
+                    // The writer releases the lease once the transition is committed.
+                    await _writer.EnqueueAsync(transition, CancellationToken.None);
+                }
             }
             catch (Exception e)
             {
-                // The lease stays; when it expires the operation is reconciled (never blindly re-sent).
+                // Stop renewing: when the lease expires the operation is reconciled (never blindly re-sent).
+                _leases.Release(item.Op.Id, item.Op.LeaseToken!.Value);
                 _logger.LogError(e, "Operation {OperationId} failed unexpectedly; its lease will expire and it will be reconciled", item.Op.Id);
             }
             finally
@@ -140,8 +152,11 @@ public sealed class OperationExecutor : BackgroundService
         }
     }
 
-    /// <summary>One step of the state machine for a leased operation: one send, one query, or a query then a send.</summary>
-    public async Task<Transition> ProcessAsync(WorkItem item, CancellationToken ct)
+    /// <summary>
+    /// One step of the state machine for a leased operation: one send, one query, or a query then a send. Null when
+    /// the lease turned out to belong to another holder: that holder carries on, this one records nothing.
+    /// </summary>
+    public async Task<Transition?> ProcessAsync(WorkItem item, CancellationToken ct)
     {
         var op = item.Op;
         var attempts = op.Attempts;
@@ -161,12 +176,14 @@ public sealed class OperationExecutor : BackgroundService
             var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
             if (call.NotSent)
             {
-                return Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
+                return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
             }
 
             made.Add(Record(op, call, attempts + queries + made.Count + 1));
             attempts++;
-            return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: false, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+            // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
+            // may still land, so this send's refusal proves nothing either.
+            return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: queries > 0, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
         }
 
         if (!hasQuery)
@@ -175,7 +192,7 @@ public sealed class OperationExecutor : BackgroundService
             var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
             if (resend.NotSent)
             {
-                return Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
+                return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
             }
 
             made.Add(Record(op, resend, attempts + queries + made.Count + 1));
@@ -187,7 +204,7 @@ public sealed class OperationExecutor : BackgroundService
         var query = await _gateway.CallAsync(provider, op, CallKind.Query, NewExternalId(provider), ct);
         if (query.NotSent)
         {
-            return Defer(item, OperationState.Reconciling, DeferUntil(provider, query), made, attempts, queries);
+            return query.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, query), made, attempts, queries);
         }
 
         made.Add(Record(op, query, attempts + queries + made.Count + 1));
@@ -205,12 +222,15 @@ public sealed class OperationExecutor : BackgroundService
         var send = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
         if (send.NotSent)
         {
-            return Defer(item, OperationState.Pending, DeferUntil(provider, send), made, attempts, queries);
+            // The query is recorded (queries > 0), so the next claim's send is read as reconciling too.
+            return send.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, send), made, attempts, queries);
         }
 
         made.Add(Record(op, send, attempts + queries + made.Count + 1));
         attempts++;
-        return Apply(op, item, _machine.AfterSend(op, send, hasQuery, reconciling: false, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        // Reconciling: the first send may land after the query said "not effected" (a late 404xx13 or 409xx01 on
+        // this re-send would then be its trace), so a refusal here leads to another query, never to Failed.
+        return Apply(op, item, _machine.AfterSend(op, send, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
     }
 
     private string NewExternalId(SnapProvider provider) => _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
@@ -223,8 +243,11 @@ public sealed class OperationExecutor : BackgroundService
             return now;
         }
 
-        // Breaker open: come back when it may half-open. Nothing was sent, so no attempt is counted.
-        return now + (_options.For(provider.Name).BreakerBreakDuration ?? TimeSpan.FromSeconds(5));
+        // Nothing was sent, so no attempt is counted. Breaker open: come back when it may half-open. Limiter queue
+        // full or lease not confirmed (PostgreSQL away): a short pause.
+        return call.HeldBack == NotSentReason.BreakerOpen
+            ? now + (_options.For(provider.Name).BreakerBreakDuration ?? TimeSpan.FromSeconds(5))
+            : now + TimeSpan.FromSeconds(1);
     }
 
     private static Transition Defer(WorkItem item, OperationState state, DateTimeOffset nextAt, List<Attempt> made, int attempts, int queries) => new()

@@ -12,7 +12,7 @@ namespace RefundWorker.Operations;
 /// schedule lives in the table, not in memory and not in a broker plugin.
 /// </summary>
 public sealed class OperationScheduler(
-    OperationStore store, OperationExecutor executor, WorkerNode node, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OperationScheduler> logger)
+    OperationStore store, OperationExecutor executor, LeaseKeeper leases, WorkerNode node, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OperationScheduler> logger)
     : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -71,13 +71,15 @@ public sealed class OperationScheduler(
     private async Task<int> ClaimAsync(int limit, CancellationToken ct)
     {
         using var activity = WorkerTelemetry.Source.StartActivity("scheduler.claim");
-        var now = time.GetUtcNow();
-        var claimed = await store.ClaimDueAsync(node.Id, now, now + options.Value.LeaseDuration, limit, ct);
+        // Read before the statement is sent: the lease PostgreSQL sets ends later than this plus its length.
+        var sentAt = time.GetTimestamp();
+        var claimed = await store.ClaimDueAsync(node.Id, options.Value.LeaseDuration, limit, ct);
         activity?.SetTag("claimed", claimed.Count);
         foreach (var (op, previous) in claimed)
         {
             // Pending: known not sent. Sending with an expired lease: its call may have landed. Reconciling: unknown.
             var mode = previous == OperationState.Pending ? WorkMode.Send : WorkMode.Reconcile;
+            leases.Hold(op.Id, op.LeaseToken!.Value, sentAt, options.Value.LeaseDuration);
             if (previous == OperationState.Sending)
             {
                 logger.LogInformation("Operation {OperationId} was left in flight by an expired lease; reconciling it", op.Id);

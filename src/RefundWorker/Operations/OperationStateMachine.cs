@@ -65,8 +65,12 @@ public sealed class OperationStateMachine(WorkerOptions options)
                 if (reconciling)
                 {
                     // A refusal of a re-send after an unknown outcome (e.g. 404xx13 because the first refund used the
-                    // refundable remainder) does not prove that nothing was refunded.
-                    return Decision.Review(code, $"The re-send after an unknown outcome was refused ({Describe(call)}); check the provider's records.");
+                    // refundable remainder, 409xx01 because it already holds our partnerRefundNo) does not prove that
+                    // nothing was refunded. With a status query: ask again (NeedsReview when the schedule runs out).
+                    // Without one there is nothing left to ask.
+                    return hasQuery
+                        ? EnterReconcile(queries, code, now, $"re-send after an unknown outcome refused: {Describe(call)}")
+                        : Decision.Review(code, $"The re-send after an unknown outcome was refused ({Describe(call)}); check the provider's records.");
                 }
 
                 return Decision.Fail(code, ErrorCodes.For(code), Describe(call));

@@ -29,9 +29,11 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Inserts operations; rows that hit a unique index (key, ExternalId, a rejected RequestId) or whose ExternalId
-    /// was already used by an attempt are skipped. Returns the ids actually inserted.
+    /// was already used by an attempt are skipped. Returns the ids actually inserted. A row with a lease token is
+    /// leased for <paramref name="leaseDuration"/> by PostgreSQL's clock and due now by that clock; the
+    /// <see cref="Operation.LeaseUntil"/> and <see cref="Operation.NextAttemptAt"/> of such rows are not used.
     /// </summary>
-    public static async Task<HashSet<Guid>> InsertOperationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, CancellationToken ct)
+    public static async Task<HashSet<Guid>> InsertOperationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, TimeSpan leaseDuration, CancellationToken ct)
     {
         var inserted = new HashSet<Guid>();
         if (ops.Count == 0)
@@ -46,8 +48,9 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                 amount, currency, reason, additional_info, fingerprint, state, attempts, queries, next_attempt_at,
                 lease_owner, lease_token, lease_until, created_at, updated_at, completed_at, rejection_errors, outcome_message)
             SELECT u.id, u.kind, u.request_id, u.provider, u.merchant_id, u.partner_refund_no, u.external_id,
-                u.orn, u.oprn, u.oei, u.esi, u.smi, u.amount, u.currency, u.reason, u.ai::jsonb, u.fp, u.state, 0, 0, u.next_at,
-                u.lease_owner, u.lease_token, u.lease_until, u.created_at, u.created_at, u.completed_at, u.rej::jsonb, u.msg
+                u.orn, u.oprn, u.oei, u.esi, u.smi, u.amount, u.currency, u.reason, u.ai::jsonb, u.fp, u.state, 0, 0,
+                CASE WHEN u.lease_token IS NULL THEN u.next_at ELSE clock_timestamp() END,
+                u.lease_owner, u.lease_token, CASE WHEN u.lease_token IS NULL THEN NULL ELSE clock_timestamp() + $27 END, u.created_at, u.created_at, u.completed_at, u.rej::jsonb, u.msg
             FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                         $10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[],
                         $18::text[], $19::timestamptz[], $20::text[], $21::uuid[], $22::timestamptz[], $23::timestamptz[],
@@ -87,6 +90,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         p.Add(Arr(ops.Select(o => o.CompletedAt).ToArray(), NpgsqlDbType.TimestampTz));
         p.Add(Text(ops.Select(o => o.RejectionErrors)));
         p.Add(Text(ops.Select(o => o.OutcomeMessage)));
+        p.Add(new NpgsqlParameter { Value = leaseDuration, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -193,28 +197,27 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
     /// Claims due operations for this node: retries and reconciliations whose time has come, and operations whose
     /// lease expired (a crashed or stopped replica). <c>FOR UPDATE SKIP LOCKED</c> lets replicas claim side by side.
     /// A claimed Pending operation becomes Sending; a Sending one whose lease expired becomes Reconciling, because
-    /// its call may have landed.
+    /// its call may have landed. Due times and leases are read and written by PostgreSQL's clock, never a replica's.
     /// </summary>
-    public async Task<List<(Operation Op, OperationState PreviousState)>> ClaimDueAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct)
+    public async Task<List<(Operation Op, OperationState PreviousState)>> ClaimDueAsync(string owner, TimeSpan leaseDuration, int limit, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
             WITH due AS (
                 SELECT id, state AS previous_state FROM operations
-                WHERE state IN ('Pending', 'Sending', 'Reconciling') AND next_attempt_at <= $1
-                  AND (lease_until IS NULL OR lease_until < $1)
+                WHERE state IN ('Pending', 'Sending', 'Reconciling') AND next_attempt_at <= clock_timestamp()
+                  AND (lease_until IS NULL OR lease_until < clock_timestamp())
                 ORDER BY next_attempt_at
-                LIMIT $4
+                LIMIT $3
                 FOR UPDATE SKIP LOCKED)
             UPDATE operations o SET
                 state = CASE o.state WHEN 'Pending' THEN 'Sending' WHEN 'Sending' THEN 'Reconciling' ELSE o.state END,
-                lease_owner = $2, lease_token = gen_random_uuid(), lease_until = $3, updated_at = $1
+                lease_owner = $1, lease_token = gen_random_uuid(), lease_until = clock_timestamp() + $2, updated_at = clock_timestamp()
             FROM due WHERE o.id = due.id
             RETURNING {Cols("o.")}, due.previous_state
             """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new NpgsqlParameter { Value = owner, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = leaseUntil, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = leaseDuration, NpgsqlDbType = NpgsqlDbType.Interval });
         cmd.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
         var result = new List<(Operation, OperationState)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -249,7 +252,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                          reference_no, outcome_time, completed_at)),
             upd AS (
                 UPDATE operations o SET state = u.state, attempts = u.attempts, queries = u.queries,
-                    next_attempt_at = u.next_attempt_at, response_code = COALESCE(u.response_code, o.response_code),
+                    next_attempt_at = clock_timestamp() + (u.next_attempt_at - $13), response_code = COALESCE(u.response_code, o.response_code),
                     error_code = u.error_code, outcome_message = u.outcome_message, reference_no = COALESCE(u.reference_no, o.reference_no),
                     outcome_time = COALESCE(u.outcome_time, o.outcome_time), completed_at = u.completed_at,
                     lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = $13

@@ -13,7 +13,7 @@ namespace RefundWorker.Operations;
 /// one transaction (operations updated, outcome events into the outbox, attempts recorded), so under load one
 /// PostgreSQL commit carries many outcomes and an idle worker still commits each at once.
 /// </summary>
-public sealed class OutcomeWriter(OperationStore store, OutboxSignal outbox, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutcomeWriter> logger)
+public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, OutboxSignal outbox, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutcomeWriter> logger)
     : BackgroundService
 {
     private readonly Channel<Transition> _queue = Channel.CreateBounded<Transition>(new BoundedChannelOptions(Math.Max(options.Value.OutcomeBatchSize * 8, 1024))
@@ -67,6 +67,12 @@ public sealed class OutcomeWriter(OperationStore store, OutboxSignal outbox, IOp
                     }
                 }
 
+                // Committed (or found lost): nothing to keep alive any more.
+                foreach (var t in batch)
+                {
+                    leases.Release(t.OperationId, t.LeaseToken);
+                }
+
                 if (batch.Any(t => t.Event is not null && applied.Contains(t.OperationId)))
                 {
                     outbox.Notify();
@@ -81,6 +87,11 @@ public sealed class OutcomeWriter(OperationStore store, OutboxSignal outbox, IOp
                 {
                     // Stopping with PostgreSQL away: the leases expire and the operations are reconciled.
                     logger.LogError(e, "Could not record {Count} outcomes while stopping; their leases will expire", batch.Count);
+                    foreach (var t in batch)
+                    {
+                        leases.Release(t.OperationId, t.LeaseToken);
+                    }
+
                     return;
                 }
 

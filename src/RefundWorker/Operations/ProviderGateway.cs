@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.RateLimiting;
+using Polly.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -22,8 +23,30 @@ public enum CallKind
     Query,
 }
 
+/// <summary>Why a call never reached the provider.</summary>
+public enum NotSentReason
+{
+    /// <summary>Sent (or may have been): not a hold-back.</summary>
+    None,
+
+    /// <summary>The provider's circuit breaker is open.</summary>
+    BreakerOpen,
+
+    /// <summary>The provider's concurrency or rate limiter queue is full.</summary>
+    LimiterFull,
+
+    /// <summary>The lease could not be confirmed in PostgreSQL right before the call.</summary>
+    LeaseUnconfirmed,
+
+    /// <summary>Another holder has the operation now: this work is dropped, the holder carries on.</summary>
+    LeaseLost,
+
+    /// <summary>The process is stopping.</summary>
+    ShuttingDown,
+}
+
 /// <summary>One provider call as the state machine sees it. <see cref="NotSent"/>: the pipeline held it back
-/// (breaker open, concurrency queue full, shutting down): nothing reached the provider, nothing is spent.</summary>
+/// (breaker open, limiter queue full, lease not confirmed, shutting down): nothing reached the provider, nothing is spent.</summary>
 public sealed record ProviderCall(
     CallKind Kind,
     OutcomeClass Outcome,
@@ -41,17 +64,21 @@ public sealed record ProviderCall(
     QueryResponse? Query = null)
 {
     public string? TraceId { get; init; }
+
+    public NotSentReason HeldBack { get; init; }
 }
 
 /// <summary>
-/// Calls providers through a per-provider Polly pipeline: circuit breaker (outermost: an open breaker costs no
-/// permit and no attempt), a concurrency limiter, and a timeout guard around the SNAP client (which has its own
-/// per-provider HTTP timeout). The concurrency limiter is System.Threading.RateLimiting's, wrapped as a Polly
-/// strategy, because Polly.RateLimiting is not available from the package mirror.
+/// Calls providers through a per-provider Polly pipeline, outermost first: circuit breaker (an open breaker costs
+/// no permit and no attempt), concurrency limiter, token-bucket rate limiter (<c>RateLimitPerSecond</c>), then the
+/// lease fence (<see cref="LeaseKeeper.FenceAsync"/>) and a timeout guard around the SNAP client (which has its own
+/// per-provider HTTP timeout). The fence runs last, when the call can actually start, so time spent waiting for
+/// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
+/// heartbeat and spends no attempt.
 /// </summary>
-public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger)
+public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger)
 {
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (ResiliencePipeline Admission, ResiliencePipeline Timeout)> _pipelines = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<ProviderCall> CallAsync(SnapProvider provider, Operation op, CallKind kind, string externalId, CancellationToken ct)
     {
@@ -60,19 +87,21 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
         activity?.SetTag("provider", provider.Name);
         activity?.SetTag("operation.kind", op.Kind.ToString());
         activity?.SetTag("operation.action", kind.ToString());
-        var state = new CallState(client, provider, op, kind, externalId);
+        var (admission, timeout) = Pipelines(provider);
+        var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
+        var state = new CallState(client, leases, provider, op, kind, externalId, timeout, callTimeout, time);
         ProviderCall call;
         try
         {
-            call = await Pipeline(provider).ExecuteAsync(static (s, token) => s.RunAsync(token), state, ct);
+            call = await admission.ExecuteAsync(static (s, token) => s.RunAsync(token), state, ct);
         }
         catch (BrokenCircuitException)
         {
-            call = NotSent(kind, externalId, requestedAt, "circuit breaker open");
+            call = NotSent(kind, externalId, requestedAt, NotSentReason.BreakerOpen, "circuit breaker open");
         }
         catch (RateLimiterRejectedException)
         {
-            call = NotSent(kind, externalId, requestedAt, "concurrency limit queue full");
+            call = NotSent(kind, externalId, requestedAt, NotSentReason.LimiterFull, "concurrency or rate limit queue full");
         }
         catch (TimeoutRejectedException)
         {
@@ -82,14 +111,20 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !state.Started)
         {
-            call = NotSent(kind, externalId, requestedAt, "shutting down");
+            call = NotSent(kind, externalId, requestedAt, NotSentReason.ShuttingDown, "shutting down");
         }
 
         call = call with { RequestedAt = requestedAt, TraceId = activity?.TraceId.ToHexString() };
-        activity?.SetTag("snap.outcome", call.NotSent ? "NotSent" : call.Outcome.ToString());
-        if (!call.NotSent)
+        activity?.SetTag("snap.outcome", call.NotSent ? $"NotSent:{call.HeldBack}" : call.Outcome.ToString());
+        var tags = new TagList { { "provider", provider.Name }, { "action", kind.ToString() } };
+        if (call.NotSent)
         {
-            var tags = new TagList { { "provider", provider.Name }, { "action", kind.ToString() }, { "outcome", call.Outcome.ToString() } };
+            tags.Add("reason", call.HeldBack.ToString());
+            WorkerTelemetry.CallsNotSent.Add(1, tags);
+        }
+        else
+        {
+            tags.Add("outcome", call.Outcome.ToString());
             WorkerTelemetry.Attempts.Add(1, tags);
             WorkerTelemetry.AttemptDuration.Record(call.Latency.TotalMilliseconds, tags);
         }
@@ -97,19 +132,13 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
         return call;
     }
 
-    private static ProviderCall NotSent(CallKind kind, string externalId, DateTimeOffset at, string why)
-        => new(kind, OutcomeClass.Retryable, null, null, null, null, externalId, at, TimeSpan.Zero, why, NotSent: true);
+    private static ProviderCall NotSent(CallKind kind, string externalId, DateTimeOffset at, NotSentReason reason, string why)
+        => new(kind, OutcomeClass.Retryable, null, null, null, null, externalId, at, TimeSpan.Zero, why, NotSent: true) { HeldBack = reason };
 
-    private ResiliencePipeline Pipeline(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
+    private (ResiliencePipeline Admission, ResiliencePipeline Timeout) Pipelines(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
     {
         var o = options.Value.For(name);
-        var limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = o.Concurrency!.Value,
-            QueueLimit = 100_000,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
-        return new ResiliencePipelineBuilder { TimeProvider = time }
+        var admission = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = o.BreakerFailureRatio!.Value,
@@ -117,7 +146,7 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
                 SamplingDuration = o.BreakerSamplingDuration!.Value,
                 BreakDuration = o.BreakerBreakDuration!.Value,
                 // The provider is in trouble when it answers "unknown" (5xx, timeouts) or "slow down"; a business
-                // refusal (403xx14) is a healthy provider saying no.
+                // refusal (403xx14) is a healthy provider saying no, and a call held back never reached it.
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Exception is TimeoutRejectedException
                     || args.Outcome.Result is ProviderCall { Outcome: OutcomeClass.OutcomeUnknown or OutcomeClass.Retryable, NotSent: false }),
@@ -132,12 +161,42 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
                     return ValueTask.CompletedTask;
                 },
             })
-            .AddStrategy(_ => new ConcurrencyLimiterStrategy(limiter), new ConcurrencyLimiterStrategyOptions())
-            .AddTimeout(o.CallTimeout!.Value)
-            .Build();
+            // A permit first, then a rate token: a token taken while still waiting for a permit would let calls
+            // burst above the rate when permits free up.
+            .AddConcurrencyLimiter(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = o.Concurrency!.Value,
+                QueueLimit = 100_000,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+        if (o.RateLimitPerSecond is { } rate)
+        {
+            admission.AddRateLimiter(TokenBucket(rate));
+        }
+
+        return (admission.Build(), new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
     });
 
-    private sealed class CallState(SnapClient client, SnapProvider provider, Operation op, CallKind kind, string externalId)
+    /// <summary>A bucket refilled ten times a second (or once per token below 10/s), with no burst beyond one refill.</summary>
+    internal static TokenBucketRateLimiter TokenBucket(double perSecond)
+    {
+        var (tokens, period) = perSecond >= 10
+            ? ((int)Math.Round(perSecond / 10), TimeSpan.FromMilliseconds(100))
+            : (1, TimeSpan.FromSeconds(1 / perSecond));
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = tokens,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 100_000,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    private sealed class CallState(
+        SnapClient client, LeaseKeeper leases, SnapProvider provider, Operation op, CallKind kind, string externalId,
+        ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
     {
         public bool Started { get; private set; }
 
@@ -145,7 +204,21 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
 
         public async ValueTask<ProviderCall> RunAsync(CancellationToken ct)
         {
+            // The fence: permits are held, the call can start now. Only a lease that outlives the whole call (the
+            // timeout guard's length) plus the margin lets it go.
+            var fence = await leases.FenceAsync(op.Id, op.LeaseToken!.Value, callTimeout, ct);
+            if (fence != FenceResult.Held)
+            {
+                var reason = fence == FenceResult.Lost ? NotSentReason.LeaseLost : NotSentReason.LeaseUnconfirmed;
+                return NotSent(kind, externalId, time.GetUtcNow(), reason, fence == FenceResult.Lost ? "lease lost to another holder" : "lease could not be confirmed");
+            }
+
             Started = true;
+            return await timeout.ExecuteAsync(static (s, token) => s.CallAsync(token), this, ct);
+        }
+
+        private async ValueTask<ProviderCall> CallAsync(CancellationToken ct)
+        {
             if (kind == CallKind.Query)
             {
                 var q = await client.QueryAsync(provider, ProviderRequests.BuildQuery(op), externalId, ct);
@@ -161,45 +234,5 @@ public sealed class ProviderGateway(SnapClient client, IOptions<WorkerOptions> o
             var c = await client.CancelAsync(provider, ProviderRequests.BuildCancel(op), externalId, ct);
             return new ProviderCall(kind, c.Outcome, c.HttpStatus, c.Code, c.Body?.ResponseMessage, c.Transport, c.ExternalId, default, c.Latency, c.Error, Cancel: c.Body);
         }
-    }
-
-    private sealed class ConcurrencyLimiterStrategyOptions : ResilienceStrategyOptions
-    {
-        public ConcurrencyLimiterStrategyOptions() => Name = "ConcurrencyLimiter";
-    }
-
-    /// <summary>Holds a permit of <see cref="ConcurrencyLimiter"/> for the duration of the call.</summary>
-    private sealed class ConcurrencyLimiterStrategy(ConcurrencyLimiter limiter) : ResilienceStrategy
-    {
-        protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
-            Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
-        {
-            using var lease = await limiter.AcquireAsync(1, context.CancellationToken);
-            if (!lease.IsAcquired)
-            {
-                return Outcome.FromException<TResult>(new RateLimiterRejectedException());
-            }
-
-            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-    }
-}
-
-/// <summary>The concurrency limiter refused a permit (its queue is full).</summary>
-public sealed class RateLimiterRejectedException : Exception
-{
-    public RateLimiterRejectedException()
-        : base("The provider's concurrency limit queue is full.")
-    {
-    }
-
-    public RateLimiterRejectedException(string message)
-        : base(message)
-    {
-    }
-
-    public RateLimiterRejectedException(string message, Exception inner)
-        : base(message, inner)
-    {
     }
 }

@@ -32,6 +32,10 @@ public sealed class WorkerOptions
     /// Must be longer than the longest provider call.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a lease must outlive a provider call's longest possible duration (its CallTimeout) when the
+    /// call starts: room for the outcome's commit. A call whose lease cannot be made that long is not made.</summary>
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the scheduler looks for due retries, reconciliations and expired leases.</summary>
     public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -85,6 +89,7 @@ public sealed class WorkerOptions
             BackoffMax = p.BackoffMax ?? d.BackoffMax,
             Concurrency = p.Concurrency ?? d.Concurrency,
             CallTimeout = p.CallTimeout ?? d.CallTimeout,
+            RateLimitPerSecond = p.RateLimitPerSecond ?? d.RateLimitPerSecond,
             BreakerFailureRatio = p.BreakerFailureRatio ?? d.BreakerFailureRatio,
             BreakerMinimumThroughput = p.BreakerMinimumThroughput ?? d.BreakerMinimumThroughput,
             BreakerSamplingDuration = p.BreakerSamplingDuration ?? d.BreakerSamplingDuration,
@@ -122,6 +127,10 @@ public sealed class ProviderWorkerOptions
 
     /// <summary>Calls in flight to this provider at once (Polly concurrency limiter).</summary>
     public int? Concurrency { get; set; }
+
+    /// <summary>Calls started per second at most (token bucket; SNAP providers publish TPS limits). Unset: no limit.
+    /// Work waiting for a token keeps its place and its lease and spends no attempt.</summary>
+    public double? RateLimitPerSecond { get; set; }
 
     /// <summary>Outer guard around one provider call (the SNAP client has its own HTTP timeout per provider).</summary>
     public TimeSpan? CallTimeout { get; set; }
@@ -166,6 +175,7 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         Range(nameof(o.OutboxBatchSize), o.OutboxBatchSize, 1, 10_000);
         Positive(nameof(o.AcceptBatchTimeLimit), o.AcceptBatchTimeLimit);
         Positive(nameof(o.LeaseDuration), o.LeaseDuration);
+        Positive(nameof(o.LeaseMargin), o.LeaseMargin);
         Positive(nameof(o.SchedulerPollInterval), o.SchedulerPollInterval);
         Positive(nameof(o.OutboxPollInterval), o.OutboxPollInterval);
         Positive(nameof(o.OutboxRetention), o.OutboxRetention);
@@ -216,6 +226,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             if (p.Concurrency is { } c)
             {
                 Range($"{prefix}:Concurrency", c, 1, 10_000);
+            }
+
+            if (p.RateLimitPerSecond is { } rate)
+            {
+                Range($"{prefix}:RateLimitPerSecond", rate, 0.01, 100_000);
             }
 
             if (p.BreakerFailureRatio is { } r)
