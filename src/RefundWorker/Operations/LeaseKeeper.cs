@@ -183,13 +183,12 @@ public sealed class LeaseKeeper(NpgsqlDataSource dataSource, IOptions<WorkerOpti
         {
             if (renewed.Contains(id))
             {
-                // Only forward: a heartbeat never shortens what a fence granted.
-                _held.AddOrUpdate(id, _ => new HeldLease(token, sentAt + ToTicks(length)),
-                    (_, old) => old.Token == token ? old with { ValidUntil = Math.Max(old.ValidUntil, sentAt + ToTicks(length)) } : old);
+                // Only forward (a heartbeat never shortens what a fence granted), and never back in: a lease
+                // released while this statement ran stays released.
+                Update(id, token, old => old with { ValidUntil = Math.Max(old.ValidUntil, sentAt + ToTicks(length)) });
             }
-            else if (_held.TryGetValue(id, out var old) && old.Token == token)
+            else if (Update(id, token, old => old with { Lost = true }))
             {
-                _held[id] = old with { Lost = true };
                 WorkerTelemetry.LeasesLost.Add(1);
                 logger.LogWarning("Lease of operation {OperationId} is no longer ours; this replica will not call the provider for it", id);
             }
@@ -222,6 +221,20 @@ public sealed class LeaseKeeper(NpgsqlDataSource dataSource, IOptions<WorkerOpti
         }
 
         return renewed;
+    }
+
+    /// <summary>Compare-and-swap on a held lease with this token; false when it is not held (any more).</summary>
+    private bool Update(Guid operationId, Guid leaseToken, Func<HeldLease, HeldLease> change)
+    {
+        while (Current(operationId, leaseToken) is { } old)
+        {
+            if (_held.TryUpdate(operationId, change(old), old))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private HeldLease? Current(Guid operationId, Guid leaseToken)
