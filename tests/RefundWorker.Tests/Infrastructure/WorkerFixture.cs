@@ -23,6 +23,11 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>A NICEPAY-profile provider with a circuit breaker that opens after two failures.</summary>
     public const string BreakerProvider = "nicepay-breaker";
 
+    /// <summary>A NICEPAY-profile provider with a published limit of <see cref="RateLimitPerSecond"/> calls per second.</summary>
+    public const string RateLimitedProvider = "nicepay-limited";
+
+    public const int RateLimitPerSecond = 5;
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -43,7 +48,7 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider })
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, RateLimitedProvider })
         {
             var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
             extra.PublicKey = Keys.PublicKeyPem;
@@ -89,6 +94,7 @@ public class WorkerFixture : IAsyncLifetime
             [$"Worker:Providers:{BreakerProvider}:BreakerFailureRatio"] = "0.5",
             [$"Worker:Providers:{BreakerProvider}:BreakerSamplingDuration"] = "00:00:30",
             [$"Worker:Providers:{BreakerProvider}:BreakerBreakDuration"] = "00:00:02",
+            [$"Worker:Providers:{RateLimitedProvider}:RateLimitPerSecond"] = RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (name, p) in Sandbox.Providers)
         {

@@ -1,0 +1,79 @@
+using Microsoft.EntityFrameworkCore;
+using RefundWorker.Contracts;
+using RefundWorker.Sandbox;
+using RefundWorker.Tests.Infrastructure;
+
+namespace RefundWorker.Tests.Worker;
+
+/// <summary>
+/// What a provider allows, kept: its published calls-per-second limit, and a re-send after an unknown outcome that
+/// the provider refuses is reconciled (the refusal may be the trace of the first send), never reported Failed.
+/// </summary>
+[Collection(WorkerCollection.Name)]
+public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        fx.Sandbox.Faults.ClearScript("nicepay");
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Should_start_no_more_calls_per_second_than_the_provider_allows_and_spend_no_attempt_waiting()
+    {
+        const int count = 20;
+        var requests = Enumerable.Range(0, count).Select(_ =>
+        {
+            var original = fx.Sandbox.Original(WorkerFixture.RateLimitedProvider, merchantId: Requests.NicepayMerchant);
+            return (Request: Requests.NicepayRefund(original, 1_000m) with { Provider = WorkerFixture.RateLimitedProvider }, Original: original);
+        }).ToList();
+
+        await Task.WhenAll(requests.Select(r => fx.PublishAsync(r.Request)));
+        await fx.Outcomes.WaitForAllAsync([.. requests.Select(r => r.Request.RequestId)], TimeSpan.FromSeconds(60));
+
+        foreach (var (request, _) in requests)
+        {
+            var succeeded = Assert.IsType<RefundSucceeded>(fx.Outcomes.For(request.RequestId)[0].Message);
+            Assert.Equal(1, succeeded.Attempts);
+        }
+
+        // The provider's own clock: when it booked each refund.
+        var times = requests.Select(r => fx.Sandbox.Ledger.Find(WorkerFixture.RateLimitedProvider, r.Original.OriginalReferenceNo)!.Refunds.Single().RefundTime)
+            .Order().ToList();
+        var span = (times[^1] - times[0]).TotalSeconds;
+        // 20 calls at 5/s with no burst: the last starts at least 19 × 0.2 s after the first (less timer jitter).
+        Assert.True(span >= 3.4, $"20 calls took only {span:0.00} s at a limit of {WorkerFixture.RateLimitPerSecond}/s");
+        for (var i = 0; i < times.Count; i++)
+        {
+            var inOneSecond = times.Count(t => t >= times[i] && t < times[i] + TimeSpan.FromSeconds(1));
+            Assert.True(inOneSecond <= WorkerFixture.RateLimitPerSecond + 1, $"{inOneSecond} calls within one second");
+        }
+    }
+
+    [Fact]
+    public async Task Should_reconcile_instead_of_failing_when_the_resend_after_an_unknown_outcome_is_refused()
+    {
+        var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+        var request = Requests.NicepayRefund(original);
+        // Send: 504, nothing applied (outcome unknown). The query then shows nothing refunded, so the worker
+        // re-sends, and the provider refuses that re-send with 404xx13 as it would if the first send had landed
+        // late and used the refundable remainder. The next re-send is processed normally.
+        fx.Sandbox.Faults.Script("nicepay", SandboxOperation.Refund,
+            FaultStep.Of(FaultKind.Error504), FaultStep.Respond("4047813", "Invalid Amount"));
+
+        await fx.PublishAsync(request);
+        var events = await fx.Outcomes.WaitForAsync(request.RequestId, WorkerFixture.OutcomeTimeout);
+
+        Assert.IsNotType<RefundFailed>(events[0].Message);
+        var succeeded = Assert.IsType<RefundSucceeded>(events[0].Message);
+        Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
+        await using var db = fx.Database.CreateContext();
+        var op = await db.Operations.SingleAsync(o => o.RequestId == request.RequestId);
+        var actions = await db.Attempts.Where(a => a.OperationId == op.Id).OrderBy(a => a.Number).Select(a => new { a.Action, a.ResponseCode }).ToListAsync();
+        Assert.Equal(["send", "query", "send", "query", "send"], actions.Select(a => a.Action));
+        Assert.Equal("4047813", actions[2].ResponseCode);
+        Assert.Equal(3, succeeded.Attempts);
+    }
+}
