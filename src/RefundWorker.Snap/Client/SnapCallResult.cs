@@ -24,4 +24,17 @@ public sealed record SnapCallResult<T>(
     where T : class
 {
     public bool IsSuccess => Outcome == OutcomeClass.Success;
+
+    /// <summary>The call that was answered 401xx01 (token refused, nothing processed) before this one was retried
+    /// with a fresh token and a new X-EXTERNAL-ID; null when there was no such retry.</summary>
+    public SnapRefusedCall? Refreshed { get; init; }
 }
+
+/// <summary>A call whose token the provider refused (401xx01/03): sent, not processed.</summary>
+public sealed record SnapRefusedCall(string ExternalId, int? HttpStatus, ResponseCode? Code, TimeSpan Latency);
+
+/// <summary>
+/// Called with each X-EXTERNAL-ID right before the request carrying it is sent (including the retry after a token
+/// refresh). A caller that must record every id it sends records it here; an exception stops the request unsent.
+/// </summary>
+public delegate ValueTask SnapSendingHook(string externalId, CancellationToken cancellationToken);

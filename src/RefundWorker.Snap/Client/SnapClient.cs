@@ -36,7 +36,7 @@ public sealed class SnapClient
     }
 
     /// <summary>QRIS refund; <paramref name="request"/> is a <see cref="NicepayRefundRequest"/> or a <see cref="BankRefundRequest"/>.</summary>
-    public Task<SnapCallResult<RefundResponse>> RefundAsync(SnapProvider provider, object request, string externalId, CancellationToken cancellationToken)
+    public Task<SnapCallResult<RefundResponse>> RefundAsync(SnapProvider provider, object request, string externalId, CancellationToken cancellationToken, SnapSendingHook? onSending = null)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(request);
@@ -58,27 +58,27 @@ public sealed class SnapClient
                     nameof(request));
         }
 
-        return SendAsync(provider, provider.RefundEndpoint, "RefundPath", body, errors, externalId, TypeInfo<RefundResponse>(), static r => r.ResponseCode, cancellationToken);
+        return SendAsync(provider, provider.RefundEndpoint, "RefundPath", body, errors, externalId, TypeInfo<RefundResponse>(), static r => r.ResponseCode, onSending, cancellationToken);
     }
 
     /// <summary>QRIS MPM cancel (iFortePay).</summary>
-    public Task<SnapCallResult<CancelResponse>> CancelAsync(SnapProvider provider, QrCancelRequest request, string externalId, CancellationToken cancellationToken)
+    public Task<SnapCallResult<CancelResponse>> CancelAsync(SnapProvider provider, QrCancelRequest request, string externalId, CancellationToken cancellationToken, SnapSendingHook? onSending = null)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(request);
         var errors = SnapValidator.Validate(request);
         var body = errors.Count == 0 ? JsonSerializer.SerializeToUtf8Bytes(request, TypeInfo<QrCancelRequest>()) : [];
-        return SendAsync(provider, provider.CancelEndpoint, "CancelPath", body, errors, externalId, TypeInfo<CancelResponse>(), static r => r.ResponseCode, cancellationToken);
+        return SendAsync(provider, provider.CancelEndpoint, "CancelPath", body, errors, externalId, TypeInfo<CancelResponse>(), static r => r.ResponseCode, onSending, cancellationToken);
     }
 
     /// <summary>QR MPM status query, to resolve an unknown outcome.</summary>
-    public Task<SnapCallResult<QueryResponse>> QueryAsync(SnapProvider provider, QrQueryRequest request, string externalId, CancellationToken cancellationToken)
+    public Task<SnapCallResult<QueryResponse>> QueryAsync(SnapProvider provider, QrQueryRequest request, string externalId, CancellationToken cancellationToken, SnapSendingHook? onSending = null)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(request);
         var errors = SnapValidator.Validate(request);
         var body = errors.Count == 0 ? JsonSerializer.SerializeToUtf8Bytes(request, TypeInfo<QrQueryRequest>()) : [];
-        return SendAsync(provider, provider.QueryEndpoint, "QueryPath", body, errors, externalId, TypeInfo<QueryResponse>(), static r => r.ResponseCode, cancellationToken);
+        return SendAsync(provider, provider.QueryEndpoint, "QueryPath", body, errors, externalId, TypeInfo<QueryResponse>(), static r => r.ResponseCode, onSending, cancellationToken);
     }
 
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)SnapJson.Options.GetTypeInfo(typeof(T));
@@ -92,6 +92,7 @@ public sealed class SnapClient
         string externalId,
         JsonTypeInfo<T> responseType,
         Func<T, string?> responseCodeOf,
+        SnapSendingHook? onSending,
         CancellationToken cancellationToken)
         where T : class
     {
@@ -119,14 +120,17 @@ public sealed class SnapClient
                 "invalid request: " + string.Join("; ", idErrors));
         }
 
-        var result = await AttemptAsync(provider, endpoint, body, externalId, responseType, responseCodeOf, started, cancellationToken).ConfigureAwait(false);
+        var result = await AttemptAsync(provider, endpoint, body, externalId, responseType, responseCodeOf, started, onSending, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == OutcomeClass.RefreshToken && result.RejectedToken is not null)
         {
             // A rejected token means nothing was processed; the retry gets a new token and, because the provider
-            // has seen this X-EXTERNAL-ID today, a new external id too.
+            // has seen this X-EXTERNAL-ID today, a new external id too. The refused one is reported with the
+            // result, so an audit trail holds every X-EXTERNAL-ID that was sent.
             _tokens.Invalidate(provider, result.RejectedToken);
+            var refused = result.Result;
             var retryId = _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
-            result = await AttemptAsync(provider, endpoint, body, retryId, responseType, responseCodeOf, started, cancellationToken).ConfigureAwait(false);
+            result = await AttemptAsync(provider, endpoint, body, retryId, responseType, responseCodeOf, started, onSending, cancellationToken).ConfigureAwait(false);
+            return result.Result with { Refreshed = new SnapRefusedCall(refused.ExternalId, refused.HttpStatus, refused.Code, refused.Latency) };
         }
 
         return result.Result;
@@ -140,6 +144,7 @@ public sealed class SnapClient
         JsonTypeInfo<T> responseType,
         Func<T, string?> responseCodeOf,
         long started,
+        SnapSendingHook? onSending,
         CancellationToken cancellationToken)
         where T : class
     {
@@ -173,6 +178,12 @@ public sealed class SnapClient
         if (provider.Origin is not null)
         {
             headers.TryAddWithoutValidation("ORIGIN", provider.Origin);
+        }
+
+        // The caller records the X-EXTERNAL-ID before it goes on the wire; if it cannot, nothing is sent.
+        if (onSending is not null)
+        {
+            await onSending(externalId, cancellationToken).ConfigureAwait(false);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -34,6 +34,8 @@ public static class WorkerExtensions
         // First registered, last stopped: leases are kept until the outcome writer has drained.
         services.AddSingleton<LeaseKeeper>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseKeeper>());
+        services.AddSingleton<AttemptJournal>();
+        services.AddHostedService(sp => sp.GetRequiredService<AttemptJournal>());
         services.AddSingleton<RabbitMqOutboxPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());

@@ -179,7 +179,7 @@ public sealed class OperationExecutor : BackgroundService
                 return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
             }
 
-            made.Add(Record(op, call, attempts + queries + made.Count + 1));
+            Record(made, op, call, attempts + queries);
             attempts++;
             // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
             // may still land, so this send's refusal proves nothing either.
@@ -195,7 +195,7 @@ public sealed class OperationExecutor : BackgroundService
                 return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
             }
 
-            made.Add(Record(op, resend, attempts + queries + made.Count + 1));
+            Record(made, op, resend, attempts + queries);
             attempts++;
             queries++;
             return Apply(op, item, _machine.AfterSend(op, resend, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
@@ -207,7 +207,7 @@ public sealed class OperationExecutor : BackgroundService
             return query.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, query), made, attempts, queries);
         }
 
-        made.Add(Record(op, query, attempts + queries + made.Count + 1));
+        Record(made, op, query, attempts + queries);
         queries++;
         var (verdict, referenceNo, time) = OperationStateMachine.Interpret(op, query);
         switch (verdict)
@@ -226,7 +226,7 @@ public sealed class OperationExecutor : BackgroundService
             return send.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, send), made, attempts, queries);
         }
 
-        made.Add(Record(op, send, attempts + queries + made.Count + 1));
+        Record(made, op, send, attempts + queries);
         attempts++;
         // Reconciling: the first send may land after the query said "not effected" (a late 404xx13 or 409xx01 on
         // this re-send would then be its trace), so a refusal here leads to another query, never to Failed.
@@ -301,13 +301,37 @@ public sealed class OperationExecutor : BackgroundService
         };
     }
 
-    private static Attempt Record(Operation op, ProviderCall call, int number)
+    /// <summary>
+    /// The calls' rows for the outcome commit. Their X-EXTERNAL-IDs are already in the trail (written before the wire
+    /// by <see cref="AttemptJournal"/>, which numbers them); the commit fills in the answers. A token refused before a
+    /// retry is its own row: sent, not processed.
+    /// </summary>
+    private static void Record(List<Attempt> made, Operation op, ProviderCall call, int callsBefore)
     {
+        if (call.Refreshed is { } refused)
+        {
+            made.Add(new Attempt
+            {
+                OperationId = op.Id,
+                Number = callsBefore + made.Count + 1,
+                Action = call.Kind == CallKind.Send ? "send" : "query",
+                Provider = op.Provider,
+                ExternalId = refused.ExternalId,
+                RequestedAt = call.RequestedAt,
+                HttpStatus = refused.HttpStatus,
+                ResponseCode = refused.Code?.ToString(),
+                Classification = nameof(OutcomeClass.RefreshToken),
+                LatencyMs = Math.Round(refused.Latency.TotalMilliseconds, 3),
+                TraceId = call.TraceId,
+                Detail = "token refused; retried with a new token and X-EXTERNAL-ID",
+            });
+        }
+
         var detail = call.Code is not null ? call.ResponseMessage : call.Error;
-        return new Attempt
+        made.Add(new Attempt
         {
             OperationId = op.Id,
-            Number = number,
+            Number = callsBefore + made.Count + 1,
             Action = call.Kind == CallKind.Send ? "send" : "query",
             Provider = op.Provider,
             ExternalId = call.ExternalId,
@@ -319,6 +343,6 @@ public sealed class OperationExecutor : BackgroundService
             LatencyMs = Math.Round(call.Latency.TotalMilliseconds, 3),
             TraceId = call.TraceId,
             Detail = detail is { Length: > 256 } ? detail[..256] : detail,
-        };
+        });
     }
 }

@@ -212,6 +212,10 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                 FOR UPDATE SKIP LOCKED)
             UPDATE operations o SET
                 state = CASE o.state WHEN 'Pending' THEN 'Sending' WHEN 'Sending' THEN 'Reconciling' ELSE o.state END,
+                -- The trail is written before the wire, the counters only at the outcome commit: after a crash in
+                -- between, the trail is right. A refused token (RefreshToken) processed nothing and is not counted.
+                attempts = GREATEST(o.attempts, (SELECT count(*) FROM attempts a WHERE a.operation_id = o.id AND a.action = 'send' AND a.classification <> 'RefreshToken')),
+                queries = GREATEST(o.queries, (SELECT count(*) FROM attempts a WHERE a.operation_id = o.id AND a.action = 'query' AND a.classification <> 'RefreshToken')),
                 lease_owner = $1, lease_token = gen_random_uuid(), lease_until = clock_timestamp() + $2, updated_at = clock_timestamp()
             FROM due WHERE o.id = due.id
             RETURNING {Cols("o.")}, due.previous_state
@@ -294,7 +298,12 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                                       classification, transport_failure, latency_ms, trace_id, detail)
                 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::text[],
                                      $9::text[], $10::text[], $11::float8[], $12::text[], $13::text[])
-                ON CONFLICT DO NOTHING
+                ON CONFLICT (provider, external_id) DO UPDATE SET
+                    http_status = EXCLUDED.http_status, response_code = EXCLUDED.response_code,
+                    classification = EXCLUDED.classification, transport_failure = EXCLUDED.transport_failure,
+                    latency_ms = EXCLUDED.latency_ms, trace_id = COALESCE(EXCLUDED.trace_id, attempts.trace_id),
+                    detail = EXCLUDED.detail
+                WHERE attempts.operation_id = EXCLUDED.operation_id
                 """);
             var a = insert.Parameters;
             a.Add(Arr(attempts.Select(x => x.OperationId).ToArray(), NpgsqlDbType.Uuid));

@@ -43,6 +43,9 @@ public enum NotSentReason
 
     /// <summary>The process is stopping.</summary>
     ShuttingDown,
+
+    /// <summary>The attempt trail could not record the X-EXTERNAL-ID before sending (PostgreSQL away).</summary>
+    AttemptNotRecorded,
 }
 
 /// <summary>One provider call as the state machine sees it. <see cref="NotSent"/>: the pipeline held it back
@@ -66,6 +69,9 @@ public sealed record ProviderCall(
     public string? TraceId { get; init; }
 
     public NotSentReason HeldBack { get; init; }
+
+    /// <summary>The call refused 401xx01 (token) before this one was retried with a new X-EXTERNAL-ID.</summary>
+    public SnapRefusedCall? Refreshed { get; init; }
 }
 
 /// <summary>
@@ -76,7 +82,7 @@ public sealed record ProviderCall(
 /// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
 /// heartbeat and spends no attempt.
 /// </summary>
-public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger)
+public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger)
 {
     private readonly ConcurrentDictionary<string, (ResiliencePipeline Admission, ResiliencePipeline Timeout)> _pipelines = new(StringComparer.OrdinalIgnoreCase);
 
@@ -89,7 +95,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOpti
         activity?.SetTag("operation.action", kind.ToString());
         var (admission, timeout) = Pipelines(provider);
         var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
-        var state = new CallState(client, leases, provider, op, kind, externalId, timeout, callTimeout, time);
+        var state = new CallState(client, leases, journal, provider, op, kind, externalId, timeout, callTimeout, time);
         ProviderCall call;
         try
         {
@@ -103,15 +109,22 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOpti
         {
             call = NotSent(kind, externalId, requestedAt, NotSentReason.LimiterFull, "concurrency or rate limit queue full");
         }
+        catch (Exception e) when (!state.Started && (e is TimeoutRejectedException or AttemptNotRecordedException || (e is OperationCanceledException && ct.IsCancellationRequested)))
+        {
+            // Stopped before the request went on the wire (the trail could not record it, or time ran out first).
+            var reason = e is OperationCanceledException ? NotSentReason.ShuttingDown : NotSentReason.AttemptNotRecorded;
+            call = NotSent(kind, externalId, requestedAt, reason, e is OperationCanceledException ? "shutting down" : "the call could not be recorded before sending");
+        }
+        catch (AttemptNotRecordedException)
+        {
+            // Only the retry after a refused token (nothing processed) could not be recorded: nothing processed.
+            call = NotSent(kind, externalId, requestedAt, NotSentReason.AttemptNotRecorded, "the token retry could not be recorded before sending");
+        }
         catch (TimeoutRejectedException)
         {
             // The guard fired while the request may have been on the wire: unknown, never "not sent".
             call = new ProviderCall(kind, OutcomeClass.OutcomeUnknown, null, null, null, TransportFailure.Timeout, state.LastExternalId,
                 requestedAt, time.GetUtcNow() - requestedAt, "call exceeded Worker CallTimeout");
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested && !state.Started)
-        {
-            call = NotSent(kind, externalId, requestedAt, NotSentReason.ShuttingDown, "shutting down");
         }
 
         call = call with { RequestedAt = requestedAt, TraceId = activity?.TraceId.ToHexString() };
@@ -195,9 +208,10 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOpti
     }
 
     private sealed class CallState(
-        SnapClient client, LeaseKeeper leases, SnapProvider provider, Operation op, CallKind kind, string externalId,
+        SnapClient client, LeaseKeeper leases, AttemptJournal journal, SnapProvider provider, Operation op, CallKind kind, string externalId,
         ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
     {
+        /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
 
         public string LastExternalId => externalId;
@@ -213,26 +227,30 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, IOpti
                 return NotSent(kind, externalId, time.GetUtcNow(), reason, fence == FenceResult.Lost ? "lease lost to another holder" : "lease could not be confirmed");
             }
 
-            Started = true;
             return await timeout.ExecuteAsync(static (s, token) => s.CallAsync(token), this, ct);
         }
 
         private async ValueTask<ProviderCall> CallAsync(CancellationToken ct)
         {
+            SnapSendingHook record = async (id, token) =>
+            {
+                await journal.RecordAsync(op.Id, kind, provider.Name, id, time.GetUtcNow(), token);
+                Started = true;
+            };
             if (kind == CallKind.Query)
             {
-                var q = await client.QueryAsync(provider, ProviderRequests.BuildQuery(op), externalId, ct);
-                return new ProviderCall(kind, q.Outcome, q.HttpStatus, q.Code, q.Body?.ResponseMessage, q.Transport, q.ExternalId, default, q.Latency, q.Error, Query: q.Body);
+                var q = await client.QueryAsync(provider, ProviderRequests.BuildQuery(op), externalId, ct, record);
+                return new ProviderCall(kind, q.Outcome, q.HttpStatus, q.Code, q.Body?.ResponseMessage, q.Transport, q.ExternalId, default, q.Latency, q.Error, Query: q.Body) { Refreshed = q.Refreshed };
             }
 
             if (op.Kind == OperationKind.Refund)
             {
-                var r = await client.RefundAsync(provider, ProviderRequests.BuildRefund(provider, op), externalId, ct);
-                return new ProviderCall(kind, r.Outcome, r.HttpStatus, r.Code, r.Body?.ResponseMessage, r.Transport, r.ExternalId, default, r.Latency, r.Error, Refund: r.Body);
+                var r = await client.RefundAsync(provider, ProviderRequests.BuildRefund(provider, op), externalId, ct, record);
+                return new ProviderCall(kind, r.Outcome, r.HttpStatus, r.Code, r.Body?.ResponseMessage, r.Transport, r.ExternalId, default, r.Latency, r.Error, Refund: r.Body) { Refreshed = r.Refreshed };
             }
 
-            var c = await client.CancelAsync(provider, ProviderRequests.BuildCancel(op), externalId, ct);
-            return new ProviderCall(kind, c.Outcome, c.HttpStatus, c.Code, c.Body?.ResponseMessage, c.Transport, c.ExternalId, default, c.Latency, c.Error, Cancel: c.Body);
+            var c = await client.CancelAsync(provider, ProviderRequests.BuildCancel(op), externalId, ct, record);
+            return new ProviderCall(kind, c.Outcome, c.HttpStatus, c.Code, c.Body?.ResponseMessage, c.Transport, c.ExternalId, default, c.Latency, c.Error, Cancel: c.Body) { Refreshed = c.Refreshed };
         }
     }
 }
