@@ -43,6 +43,8 @@ public static class WorkerExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OutcomeWriter>());
         services.AddSingleton<OperationExecutor>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationExecutor>());
+        services.AddSingleton<UnknownProviderMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<UnknownProviderMonitor>());
         services.AddSingleton<OperationScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationScheduler>());
 

@@ -163,6 +163,17 @@ public sealed class OperationExecutor : BackgroundService
         var queries = op.Queries;
         var made = new List<Attempt>();
         var now = _time.GetUtcNow();
+        if (now - op.CreatedAt > _options.MaxOperationAge)
+        {
+            // Nothing else ends a wait that never ends (a removed provider, a breaker that never closes, a provider
+            // paused and forgotten): after the deadline a person decides, with the history in the attempt trail.
+            var sent = attempts > 0 || queries > 0 ? $"{attempts} sends and {queries} reconciliation steps made" : "never sent";
+            WorkerTelemetry.DeadlinesPassed.Add(1, new KeyValuePair<string, object?>("provider", op.Provider));
+            return Apply(op, item, Decision.Review(op.ResponseCode is { } rc && ResponseCode.TryParse(rc, out var code) ? code : null,
+                $"Deadline passed: not resolved within Worker:MaxOperationAge ({_options.MaxOperationAge}) of being accepted ({sent}; state {op.State}; last: {op.OutcomeMessage ?? "none"})."),
+                made, attempts, queries);
+        }
+
         if (!_providers.TryGet(op.Provider, out var provider))
         {
             _logger.LogError("Operation {OperationId} names provider {Provider}, which is no longer configured; it waits", op.Id, op.Provider);

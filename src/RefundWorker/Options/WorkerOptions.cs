@@ -55,6 +55,10 @@ public sealed class WorkerOptions
     /// operation goes to NeedsReview. Kill Bill's Janitor schedule, compressed for a refund's life.</summary>
     public List<TimeSpan> ReconcileSchedule { get; set; } = [];
 
+    /// <summary>An operation not resolved this long after it was accepted goes to NeedsReview with the reason,
+    /// whatever it waits for (a provider removed from configuration, a breaker that stays open, a paused provider).</summary>
+    public TimeSpan MaxOperationAge { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How long in-flight provider calls may finish at shutdown; the rest is left to leases.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -176,6 +180,7 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         Positive(nameof(o.AcceptBatchTimeLimit), o.AcceptBatchTimeLimit);
         Positive(nameof(o.LeaseDuration), o.LeaseDuration);
         Positive(nameof(o.LeaseMargin), o.LeaseMargin);
+        Positive(nameof(o.MaxOperationAge), o.MaxOperationAge);
         Positive(nameof(o.SchedulerPollInterval), o.SchedulerPollInterval);
         Positive(nameof(o.OutboxPollInterval), o.OutboxPollInterval);
         Positive(nameof(o.OutboxRetention), o.OutboxRetention);

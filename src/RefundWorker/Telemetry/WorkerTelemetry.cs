@@ -31,6 +31,7 @@ public static class WorkerTelemetry
     public static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram<double>("refundworker.attempt.duration", unit: "ms", description: "Latency of provider calls.");
     public static readonly Counter<long> LeasesLost = Meter.CreateCounter<long>("refundworker.leases.lost", description: "Held leases found taken by another holder; no call was made on them.");
     public static readonly Counter<long> CallsNotSent = Meter.CreateCounter<long>("refundworker.calls.not_sent", description: "Provider calls held back before reaching the provider (breaker open, limiter full, lease not confirmed).");
+    public static readonly Counter<long> DeadlinesPassed = Meter.CreateCounter<long>("refundworker.operations.deadline_passed", description: "Operations sent to NeedsReview because Worker:MaxOperationAge passed.");
     public static readonly Counter<long> Outcomes = Meter.CreateCounter<long>("refundworker.outcomes", description: "Operations that reached a final state.");
     public static readonly Counter<long> OutboxPublished = Meter.CreateCounter<long>("refundworker.outbox.published", description: "Outbox events published with a broker confirm.");
     public static readonly Histogram<int> AcceptBatchSize = Meter.CreateHistogram<int>("refundworker.accept.batch.size", description: "Requests per accept transaction.");
