@@ -23,6 +23,9 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>A NICEPAY-profile provider with a circuit breaker that opens after two failures.</summary>
     public const string BreakerProvider = "nicepay-breaker";
 
+    /// <summary>A NICEPAY-profile provider whose status answer lists the payment's refunds as SNAP's refundHistory.</summary>
+    public const string HistoryProvider = "nicepay-history";
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -43,12 +46,17 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider })
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, HistoryProvider })
         {
             var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
             extra.PublicKey = Keys.PublicKeyPem;
             sandbox.Providers[name] = extra;
         }
+
+        // Real NICEPAY lists no refunds, so "nicepay" keeps the default. The breaker test reconciles several partial
+        // refunds of one payment, which only a status answer that says which refund landed can resolve.
+        sandbox.Providers[HistoryProvider].Behaviour.ListRefundsInQuery = true;
+        sandbox.Providers[BreakerProvider].Behaviour.ListRefundsInQuery = true;
         Sandbox = await SandboxServer.StartAsync(sandbox);
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);
