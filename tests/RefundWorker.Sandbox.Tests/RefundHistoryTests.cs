@@ -106,6 +106,7 @@ public sealed class RefundHistoryTests
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.Equal(1, listing.Json.GetProperty("refundHistory").GetArrayLength());
         Assert.True(all.GetProperty("nicepay").GetProperty("listRefundsInQuery").GetBoolean());
+        Assert.True(all.GetProperty("nicepay").GetProperty("idempotent").GetBoolean());
         Assert.False(all.GetProperty("ifortepay").GetProperty("listRefundsInQuery").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
         Assert.False(afterReset.Json.TryGetProperty("refundHistory", out _));
@@ -114,8 +115,8 @@ public sealed class RefundHistoryTests
     [Theory]
     [InlineData("nicepay", """{"listRefundsInQuery":true,"refundListField":"amount"}""", HttpStatusCode.BadRequest)]
     [InlineData("nicepay", """{"refundListField":" "}""", HttpStatusCode.BadRequest)]
-    [InlineData("nicepay", """{"listRefundsInQuery":""", HttpStatusCode.BadRequest)]
-    [InlineData("paypal", """{"listRefundsInQuery":true}""", HttpStatusCode.NotFound)]
+    [InlineData("nicepay", """{"idempotent":""", HttpStatusCode.BadRequest)]
+    [InlineData("paypal", """{"idempotent":false}""", HttpStatusCode.NotFound)]
     public async Task Should_refuse_a_behaviour_that_cannot_be_served_when_it_is_set_at_run_time(string provider, string body, HttpStatusCode expected)
     {
         await using var sb = await TestSandbox.StartAsync();

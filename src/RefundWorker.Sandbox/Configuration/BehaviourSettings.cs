@@ -2,8 +2,8 @@ namespace RefundWorker.Sandbox;
 
 /// <summary>
 /// How one provider behaves where real providers differ (<c>Sandbox:Providers:&lt;name&gt;:Behaviour</c>, or
-/// <c>PUT /_sandbox/behaviour/&lt;name&gt;</c> while running). The default is every profile's: no list of refunds
-/// in the status answer, as NICEPAY documents it.
+/// <c>PUT /_sandbox/behaviour/&lt;name&gt;</c> while running). The defaults are every profile's: idempotent on
+/// partnerRefundNo, and no list of refunds in the status answer, as NICEPAY documents it.
 /// </summary>
 public sealed class BehaviourSettings
 {
@@ -16,6 +16,13 @@ public sealed class BehaviourSettings
         "responseCode", "responseMessage", "originalReferenceNo", "originalPartnerReferenceNo", "originalExternalId",
         "serviceCode", "latestTransactionStatus", "transactionStatusDesc", "paidTime", "amount", "additionalInfo",
     };
+
+    /// <summary>
+    /// True (default): a repeated partnerRefundNo is answered per <c>DuplicateRefund</c> and never booked twice.
+    /// False: the provider keeps no idempotency key, so a re-sent partnerRefundNo is refunded again, as a new
+    /// ledger entry, as long as the remainder allows it.
+    /// </summary>
+    public bool Idempotent { get; set; } = true;
 
     /// <summary>
     /// Whether the status answer lists the payment's refunds (items <c>refundNo</c>, <c>partnerReferenceNo</c> =

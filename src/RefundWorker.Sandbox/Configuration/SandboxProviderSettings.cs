@@ -69,7 +69,7 @@ public sealed class SandboxProviderSettings
     /// <summary>Faults in force at start and after a reset.</summary>
     public FaultSettings Faults { get; set; } = new();
 
-    /// <summary>The list of refunds in the status answer, at start and after a reset.</summary>
+    /// <summary>Idempotency and the list of refunds in the status answer, at start and after a reset.</summary>
     public BehaviourSettings Behaviour { get; set; } = new();
 }
 

@@ -34,7 +34,7 @@ public sealed class SandboxHandle : IAsyncDisposable
     /// <summary>Fault injection, changeable while running.</summary>
     public SandboxFaults Faults => _runtime.Faults;
 
-    /// <summary>The list of refunds in the status answer, per provider, changeable while running.</summary>
+    /// <summary>Idempotency and the list of refunds in the status answer, per provider, changeable while running.</summary>
     public SandboxBehaviours Behaviours => _runtime.Behaviours;
 
     /// <summary>Answers given, per provider, operation and code.</summary>

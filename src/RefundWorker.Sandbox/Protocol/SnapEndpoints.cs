@@ -367,7 +367,8 @@ internal sealed class SnapEndpoints
         }
 
         var (value, valueText, currency) = amount!.Value;
-        var outcome = _rt.Ledger.Refund(p, original, new RefundAttempt(partnerRefundNo!, value, currency, cancelType, reason, externalId));
+        var idempotent = _rt.Behaviours.Current(p.Name).Idempotent;
+        var outcome = _rt.Ledger.Refund(p, original, new RefundAttempt(partnerRefundNo!, value, currency, cancelType, reason, externalId), idempotent);
         switch (outcome.Result)
         {
             case RefundResult.Refunded:

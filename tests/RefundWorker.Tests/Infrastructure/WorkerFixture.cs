@@ -26,6 +26,9 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>A NICEPAY-profile provider whose status answer lists the payment's refunds as SNAP's refundHistory.</summary>
     public const string HistoryProvider = "nicepay-history";
 
+    /// <summary>A NICEPAY-profile provider without idempotency: a re-sent partnerRefundNo is refunded again.</summary>
+    public const string NonIdempotentProvider = "nicepay-nonidempotent";
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -46,7 +49,7 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, HistoryProvider })
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, HistoryProvider, NonIdempotentProvider })
         {
             var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
             extra.PublicKey = Keys.PublicKeyPem;
@@ -57,6 +60,7 @@ public class WorkerFixture : IAsyncLifetime
         // refunds of one payment, which only a status answer that says which refund landed can resolve.
         sandbox.Providers[HistoryProvider].Behaviour.ListRefundsInQuery = true;
         sandbox.Providers[BreakerProvider].Behaviour.ListRefundsInQuery = true;
+        sandbox.Providers[NonIdempotentProvider].Behaviour.Idempotent = false;
         Sandbox = await SandboxServer.StartAsync(sandbox);
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);

@@ -19,7 +19,7 @@ public sealed class RefundHistoryReconciliationTests(WorkerFixture fx) : IAsyncL
 
     public Task DisposeAsync()
     {
-        foreach (var provider in new[] { "nicepay", Listing })
+        foreach (var provider in new[] { "nicepay", Listing, WorkerFixture.NonIdempotentProvider })
         {
             fx.Sandbox.Faults.ClearScript(provider);
         }
@@ -83,6 +83,25 @@ public sealed class RefundHistoryReconciliationTests(WorkerFixture fx) : IAsyncL
         Assert.Equal(1, review.Attempts);
         Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
         Assert.Equal(["send", "query", "query", "query"], (await AttemptsOf(await OperationOf(request.RequestId))).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task Should_not_refund_twice_when_a_provider_without_idempotency_loses_a_partial_refund_response()
+    {
+        // This provider books every re-send of a partnerRefundNo again: a blind re-send would show a second entry.
+        const string provider = WorkerFixture.NonIdempotentProvider;
+        var original = fx.Sandbox.Original(provider, merchantId: Requests.NicepayMerchant);
+        var request = Requests.NicepayRefund(original, 10_000m) with { Provider = provider };
+        fx.Sandbox.Faults.Script(provider, SandboxOperation.Refund, FaultStep.Of(FaultKind.LostResponseAbort));
+
+        await fx.PublishAsync(request);
+        var outcome = (await fx.Outcomes.WaitForAsync(request.RequestId, WorkerFixture.OutcomeTimeout))[0].Message;
+
+        // The ledger first: a second booking under our key is the double refund this provider lets through.
+        var entry = fx.Sandbox.Ledger.Find(provider, original.OriginalReferenceNo)!;
+        Assert.Single(entry.Refunds, r => r.PartnerRefundNo == request.PartnerRefundNo);
+        Assert.Equal(10_000m, entry.RefundedAmount);
+        Assert.IsType<RefundNeedsReview>(outcome);
     }
 
     private async Task<Operation> OperationOf(Guid requestId)
