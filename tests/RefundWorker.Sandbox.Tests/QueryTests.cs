@@ -7,7 +7,7 @@ namespace RefundWorker.Sandbox.Tests;
 public sealed class QueryTests
 {
     [Fact]
-    public async Task Should_report_00_with_no_refunds_when_the_payment_was_never_refunded()
+    public async Task Should_report_00_when_the_payment_was_never_refunded()
     {
         await using var sb = await TestSandbox.StartAsync();
         var original = sb.AddOriginal("nicepay", 10_000m);
@@ -18,11 +18,10 @@ public sealed class QueryTests
         Assert.Equal("00", answer.Get("latestTransactionStatus"));
         Assert.Equal("10000.00", answer.Get("amount.value"));
         Assert.Equal(original.OriginalReferenceNo, answer.Get("originalReferenceNo"));
-        Assert.Equal(0, answer.Json.GetProperty("refunds").GetArrayLength());
     }
 
     [Fact]
-    public async Task Should_report_04_and_every_refund_made_when_the_payment_was_refunded()
+    public async Task Should_report_04_and_the_amounts_refunded_without_a_list_when_nicepay_is_asked()
     {
         await using var sb = await TestSandbox.StartAsync();
         var original = sb.AddOriginal("nicepay", 10_000m);
@@ -35,9 +34,9 @@ public sealed class QueryTests
         var answer = await client.PostAsync(SandboxOperation.Query, Requests.NicepayQuery(original));
 
         Assert.Equal("04", answer.Get("latestTransactionStatus"));
-        var refunds = answer.Json.GetProperty("refunds").EnumerateArray().ToList();
-        Assert.Equal([first, second], refunds.Select(r => r.GetProperty("partnerRefundNo").GetString()));
-        Assert.Equal(["1000.00", "2500.00"], refunds.Select(r => r.GetProperty("refundAmount").GetProperty("value").GetString()));
+        // NICEPAY's query answer lists no refunds (its documents and SDKs model none); RefundHistoryTests covers a
+        // provider that does.
+        Assert.DoesNotContain(answer.Json.EnumerateObject(), p => p.Value.ValueKind == JsonValueKind.Array);
         Assert.Equal("3500.00", answer.Get("additionalInfo.refundedAmount"));
         Assert.Equal("6500.00", answer.Get("additionalInfo.remainingAmount"));
     }

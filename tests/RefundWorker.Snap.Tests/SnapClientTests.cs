@@ -181,14 +181,14 @@ public sealed class SnapClientTests
     {
         var (client, server) = Create();
         server.Answers.Enqueue((HttpStatusCode.OK,
-            "{\"responseCode\":\"2005100\",\"responseMessage\":\"Successful\",\"originalReferenceNo\":\"NCPY20221017161458\",\"serviceCode\":\"47\",\"latestTransactionStatus\":\"04\",\"transactionStatusDesc\":\"Refunded\",\"amount\":{\"value\":\"10000.00\",\"currency\":\"IDR\"},\"refunds\":[{\"partnerRefundNo\":\"R1\",\"refundAmount\":{\"value\":\"10000.00\",\"currency\":\"IDR\"}}]}"));
+            "{\"responseCode\":\"2005100\",\"responseMessage\":\"Successful\",\"originalReferenceNo\":\"NCPY20221017161458\",\"serviceCode\":\"47\",\"latestTransactionStatus\":\"04\",\"transactionStatusDesc\":\"Refunded\",\"amount\":{\"value\":\"10000.00\",\"currency\":\"IDR\"},\"refundHistory\":[{\"refundNo\":\"RN1\",\"partnerReferenceNo\":\"R1\",\"refundAmount\":{\"value\":\"10000.00\",\"currency\":\"IDR\"},\"refundStatus\":\"00\"}]}"));
 
         var result = await client.QueryAsync(Providers.Nicepay(), Requests.Query(), "1", CancellationToken.None);
 
         Assert.Equal(OutcomeClass.Success, result.Outcome);
         Assert.Equal(QueryResponse.StatusRefunded, result.Body!.LatestTransactionStatus);
         Assert.Equal(10000m, result.Body.Amount!.ToDecimal());
-        Assert.Equal("R1", Assert.Single(result.Body.Refunds!).PartnerRefundNo);
+        Assert.Equal("R1", Assert.Single(result.Body.RefundHistory!).PartnerReferenceNo);
         Assert.Equal("https://dev.nicepay.test/nicepay/api/v1.0/qr/qr-mpm-query", Assert.Single(server.Transactions).Url.AbsoluteUri);
     }
 

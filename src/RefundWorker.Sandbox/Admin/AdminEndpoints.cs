@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 namespace RefundWorker.Sandbox;
 
 /// <summary>
-/// <c>/_sandbox/*</c>: the ledger, originals, faults, stats and reset. Documented in README.md ("Admin API").
+/// <c>/_sandbox/*</c>: the ledger, originals, faults, behaviour, stats and reset. Documented in README.md ("Admin API").
 /// No authentication: the sandbox is a test tool and listens on loopback unless told otherwise.
 /// </summary>
 internal static class AdminEndpoints
@@ -184,6 +184,43 @@ internal static class AdminEndpoints
 
             rt.Faults.ClearScript(provider);
             return WriteAsync(http, 200, View(rt.Faults), ctx.FaultsView);
+        });
+
+        app.MapGet(Prefix + "/behaviour", http
+            => WriteAsync(http, 200, rt.Behaviours.ProviderNames.ToDictionary(n => n, rt.Behaviours.Get), ctx.DictionaryStringBehaviourSettings));
+
+        app.MapGet(Prefix + "/behaviour/{provider}", http =>
+        {
+            var provider = (string)http.Request.RouteValues["provider"]!;
+            return rt.Providers.ContainsKey(provider)
+                ? WriteAsync(http, 200, rt.Behaviours.Get(provider), ctx.BehaviourSettings)
+                : ErrorAsync(http, 404, $"No sandbox provider named '{provider}'.");
+        });
+
+        app.MapPut(Prefix + "/behaviour/{provider}", async http =>
+        {
+            var provider = (string)http.Request.RouteValues["provider"]!;
+            if (!rt.Providers.ContainsKey(provider))
+            {
+                await ErrorAsync(http, 404, $"No sandbox provider named '{provider}'.");
+                return;
+            }
+
+            var settings = await ReadAsync(http, ctx.BehaviourSettings);
+            if (settings is null)
+            {
+                return;
+            }
+
+            try
+            {
+                rt.Behaviours.Set(provider, settings);
+                await WriteAsync(http, 200, rt.Behaviours.Get(provider), ctx.BehaviourSettings);
+            }
+            catch (ArgumentException ex)
+            {
+                await ErrorAsync(http, 400, ex.Message);
+            }
         });
 
         app.MapGet(Prefix + "/stats", http => WriteAsync(http, 200, new StatsView(rt.Stats.Snapshot()), ctx.StatsView));

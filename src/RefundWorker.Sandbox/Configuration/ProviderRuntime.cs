@@ -110,6 +110,12 @@ internal sealed class ProviderRuntime : IDisposable
             throw new SandboxConfigurationException($"{Key("Faults")}: {faultError}.");
         }
 
+        var behaviourError = s.Behaviour.Validate();
+        if (behaviourError is not null)
+        {
+            throw new SandboxConfigurationException($"{Key("Behaviour")}: {behaviourError}.");
+        }
+
         var prefix = NormalizePrefix(s.PathPrefix ?? "/" + name);
         var lifetime = s.TokenLifetimeSeconds ?? 900;
         if (lifetime <= 0)

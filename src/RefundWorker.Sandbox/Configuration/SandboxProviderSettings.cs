@@ -68,6 +68,9 @@ public sealed class SandboxProviderSettings
 
     /// <summary>Faults in force at start and after a reset.</summary>
     public FaultSettings Faults { get; set; } = new();
+
+    /// <summary>Idempotency and the list of refunds in the status answer, at start and after a reset.</summary>
+    public BehaviourSettings Behaviour { get; set; } = new();
 }
 
 /// <summary>Form of <c>refundAmount.value</c> accepted (SPEC.md §6).</summary>

@@ -34,6 +34,9 @@ public sealed class SandboxHandle : IAsyncDisposable
     /// <summary>Fault injection, changeable while running.</summary>
     public SandboxFaults Faults => _runtime.Faults;
 
+    /// <summary>Idempotency and the list of refunds in the status answer, per provider, changeable while running.</summary>
+    public SandboxBehaviours Behaviours => _runtime.Behaviours;
+
     /// <summary>Answers given, per provider, operation and code.</summary>
     public SandboxStats Stats => _runtime.Stats;
 
@@ -56,7 +59,7 @@ public sealed class SandboxHandle : IAsyncDisposable
         _runtime.Tokens.Add(accessToken, p.Name, p.ClientId, _runtime.Time.GetUtcNow() + lifetime);
     }
 
-    /// <summary>Back to the state at start: configured originals only, no tokens, no external ids seen, configured faults, no scripts.</summary>
+    /// <summary>Back to the state at start: configured originals only, no tokens, no external ids seen, configured faults and behaviour, no scripts.</summary>
     public void Reset() => _runtime.Reset();
 
     /// <summary>Stops the server.</summary>

@@ -190,7 +190,7 @@ public static class SandboxProgram
 
         Console.WriteLine();
         Console.WriteLine($"  {runtime.Ledger.Snapshot().Count} original transactions seeded: GET {root}/_sandbox/ledger");
-        Console.WriteLine($"  admin: {root}/_sandbox/faults, /_sandbox/originals, /_sandbox/stats, POST /_sandbox/reset  (src/RefundWorker.Sandbox/README.md)");
+        Console.WriteLine($"  admin: {root}/_sandbox/faults, /_sandbox/behaviour, /_sandbox/originals, /_sandbox/stats, POST /_sandbox/reset  (src/RefundWorker.Sandbox/README.md)");
         Console.WriteLine();
     }
 }

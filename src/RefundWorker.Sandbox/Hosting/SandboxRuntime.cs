@@ -10,6 +10,7 @@ internal sealed class SandboxRuntime : IDisposable
         Providers = providers;
         Ledger = new SandboxLedger(settings, providers);
         Faults = new SandboxFaults(settings);
+        Behaviours = new SandboxBehaviours(settings);
         Tokens = new TokenStore(Time);
         ExternalIds = new ExternalIdStore(Time);
         Stats = new SandboxStats();
@@ -24,6 +25,8 @@ internal sealed class SandboxRuntime : IDisposable
     public SandboxLedger Ledger { get; }
 
     public SandboxFaults Faults { get; }
+
+    public SandboxBehaviours Behaviours { get; }
 
     public TokenStore Tokens { get; }
 
@@ -67,13 +70,14 @@ internal sealed class SandboxRuntime : IDisposable
         }
     }
 
-    /// <summary>Back to the state at start: configured originals only, no tokens, no external ids, configured faults.</summary>
+    /// <summary>Back to the state at start: configured originals only, no tokens, no external ids, configured faults and behaviour.</summary>
     public void Reset()
     {
         Ledger.Reset();
         Tokens.Clear();
         ExternalIds.Clear();
         Faults.Reset();
+        Behaviours.Reset();
         Stats.Clear();
     }
 

@@ -109,12 +109,16 @@ public sealed class SandboxLedger
         }
     }
 
-    internal RefundOutcome Refund(ProviderRuntime provider, Original original, RefundAttempt attempt)
+    /// <summary>Books a refund if the original allows it.</summary>
+    /// <param name="idempotent">False for a provider that keeps no idempotency key: a partnerRefundNo seen before
+    /// is booked again as a new refund (its own entry, its own referenceNo), which is what makes a worker's double
+    /// send visible in the ledger.</param>
+    internal RefundOutcome Refund(ProviderRuntime provider, Original original, RefundAttempt attempt, bool idempotent = true)
     {
         var books = Books(provider.Name)!;
         lock (original.Gate)
         {
-            if (books.RefundsByPartnerRefundNo.TryGetValue(attempt.PartnerRefundNo, out var existing))
+            if (idempotent && books.RefundsByPartnerRefundNo.TryGetValue(attempt.PartnerRefundNo, out var existing))
             {
                 return Duplicate(existing, original, attempt);
             }
@@ -155,8 +159,9 @@ public sealed class SandboxLedger
                     NewTrxSn(now)));
 
             // The provider-wide index is the commit point: the same partnerRefundNo racing on two different
-            // originals (two locks) still books only once.
-            if (!books.RefundsByPartnerRefundNo.TryAdd(attempt.PartnerRefundNo, record))
+            // originals (two locks) still books only once. Without idempotency the index keeps the first booking
+            // (for when idempotency is switched back on) and every later one is booked anyway.
+            if (!books.RefundsByPartnerRefundNo.TryAdd(attempt.PartnerRefundNo, record) && idempotent)
             {
                 return Duplicate(books.RefundsByPartnerRefundNo[attempt.PartnerRefundNo], original, attempt);
             }

@@ -29,12 +29,15 @@ internal static class SandboxJson
 [JsonSerializable(typeof(RefundResponseBody))]
 [JsonSerializable(typeof(CancelResponseBody))]
 [JsonSerializable(typeof(QueryResponseBody))]
+[JsonSerializable(typeof(List<RefundHistoryItemBody>))]
 [JsonSerializable(typeof(List<OriginalSeed>))]
 [JsonSerializable(typeof(OriginalSeed))]
 [JsonSerializable(typeof(LedgerEntry))]
 [JsonSerializable(typeof(List<LedgerEntry>))]
 [JsonSerializable(typeof(LedgerView))]
 [JsonSerializable(typeof(FaultSettings))]
+[JsonSerializable(typeof(BehaviourSettings))]
+[JsonSerializable(typeof(Dictionary<string, BehaviourSettings>))]
 [JsonSerializable(typeof(FaultsDocument))]
 [JsonSerializable(typeof(FaultsView))]
 [JsonSerializable(typeof(ScriptRequest))]
@@ -133,20 +136,30 @@ internal sealed class QueryResponseBody
 
     public AmountBody? Amount { get; init; }
 
-    public List<QueryRefundBody>? Refunds { get; init; }
-
     public Dictionary<string, string>? AdditionalInfo { get; init; }
+
+    /// <summary>The list of refunds, under the name the provider's behaviour sets (written after the fields above).
+    /// Settable rather than init-only: System.Text.Json binds init-only members as constructor parameters, which
+    /// extension data cannot be.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Lists { get; set; }
 }
 
-internal sealed class QueryRefundBody
+// One item of SNAP's refundHistory (the standard's direct-debit status answer): the merchant's partnerRefundNo
+// travels as partnerReferenceNo; refundStatus uses the transaction status codes ("00" success).
+internal sealed class RefundHistoryItemBody
 {
-    public required string PartnerRefundNo { get; init; }
+    public required string RefundNo { get; init; }
 
-    public required string ReferenceNo { get; init; }
+    public required string PartnerReferenceNo { get; init; }
 
     public required AmountBody RefundAmount { get; init; }
 
-    public required string RefundTime { get; init; }
+    public required string RefundStatus { get; init; }
+
+    public required string RefundDate { get; init; }
+
+    public string? Reason { get; init; }
 }
 
 internal sealed record LedgerView(IReadOnlyList<LedgerEntry> Originals, decimal TotalRefunded, int RefundCount, int CancelCount);

@@ -367,7 +367,8 @@ internal sealed class SnapEndpoints
         }
 
         var (value, valueText, currency) = amount!.Value;
-        var outcome = _rt.Ledger.Refund(p, original, new RefundAttempt(partnerRefundNo!, value, currency, cancelType, reason, externalId));
+        var idempotent = _rt.Behaviours.Current(p.Name).Idempotent;
+        var outcome = _rt.Ledger.Refund(p, original, new RefundAttempt(partnerRefundNo!, value, currency, cancelType, reason, externalId), idempotent);
         switch (outcome.Result)
         {
             case RefundResult.Refunded:
@@ -552,6 +553,7 @@ internal sealed class SnapEndpoints
         }
 
         var code = ResponseCode.Of(200, svc, 0).ToString();
+        var behaviour = _rt.Behaviours.Current(p.Name);
         QueryResponseBody body;
         lock (original.Gate)
         {
@@ -578,19 +580,30 @@ internal sealed class SnapEndpoints
                 TransactionStatusDesc = desc,
                 PaidTime = original.Status == OriginalStatus.Paid ? SnapTimestamp.Format(original.PaidTime) : null,
                 Amount = new AmountBody { Value = FormatAmount(original.Amount), Currency = original.Currency },
-                Refunds = [.. original.Refunds.Select(r => new QueryRefundBody
-                {
-                    PartnerRefundNo = r.PartnerRefundNo,
-                    ReferenceNo = r.ReferenceNo,
-                    RefundAmount = new AmountBody { Value = FormatAmount(r.Amount), Currency = r.Currency },
-                    RefundTime = SnapTimestamp.Format(r.RefundTime),
-                })],
                 AdditionalInfo = info,
+                Lists = behaviour.ListRefundsInQuery
+                    ? new Dictionary<string, JsonElement> { [behaviour.RefundListField] = RefundHistory(original) }
+                    : null,
             };
         }
 
         return Ok(code, body, SandboxJson.Context.QueryResponseBody);
     }
+
+    // NICEPAY's answer has no list of refunds; a provider that lists them does it as SNAP's refundHistory. The
+    // ledger books only refunds that were made, so every item is "00". Call under original.Gate.
+    private static JsonElement RefundHistory(Original original)
+        => JsonSerializer.SerializeToElement(
+            original.Refunds.Select(r => new RefundHistoryItemBody
+            {
+                RefundNo = r.ReferenceNo,
+                PartnerReferenceNo = r.PartnerRefundNo,
+                RefundAmount = new AmountBody { Value = FormatAmount(r.Amount), Currency = r.Currency },
+                RefundStatus = "00",
+                RefundDate = SnapTimestamp.Format(r.RefundTime),
+                Reason = r.Reason,
+            }).ToList(),
+            SandboxJson.Context.ListRefundHistoryItemBody);
 
     private static string FormatAmount(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 

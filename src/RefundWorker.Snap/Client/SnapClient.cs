@@ -78,7 +78,44 @@ public sealed class SnapClient
         ArgumentNullException.ThrowIfNull(request);
         var errors = SnapValidator.Validate(request);
         var body = errors.Count == 0 ? JsonSerializer.SerializeToUtf8Bytes(request, TypeInfo<QrQueryRequest>()) : [];
-        return SendAsync(provider, provider.QueryEndpoint, "QueryPath", body, errors, externalId, TypeInfo<QueryResponse>(), static r => r.ResponseCode, onSending, cancellationToken);
+
+        // refundHistory is bound by the model; a provider whose profile names the list otherwise is read here.
+        var listField = provider.RefundListField;
+        Func<QueryResponse, byte[], QueryResponse>? complete = string.Equals(listField, QueryResponse.RefundHistoryField, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : (parsed, raw) => parsed with { RefundHistory = ReadRefundList(raw, listField) };
+        return SendAsync(provider, provider.QueryEndpoint, "QueryPath", body, errors, externalId, TypeInfo<QueryResponse>(), static r => r.ResponseCode, onSending, cancellationToken, complete);
+    }
+
+    /// <summary>
+    /// The list of refunds named <paramref name="field"/> (matched without regard to case, as every response field
+    /// is), or null when the answer has none. A list that is not an array of refunds throws <see cref="JsonException"/>:
+    /// an answer whose list cannot be read is treated like any unreadable answer, never as one without a list.
+    /// </summary>
+    private static IReadOnlyList<RefundHistoryItem>? ReadRefundList(byte[] answer, string field)
+    {
+        using var doc = JsonDocument.Parse(answer);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (!string.Equals(property.Name, field, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            return property.Value.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.Array => property.Value.Deserialize(TypeInfo<List<RefundHistoryItem>>()),
+                _ => throw new JsonException($"'{field}' is a {property.Value.ValueKind}, not a list of refunds."),
+            };
+        }
+
+        return null;
     }
 
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)SnapJson.Options.GetTypeInfo(typeof(T));
@@ -93,7 +130,8 @@ public sealed class SnapClient
         JsonTypeInfo<T> responseType,
         Func<T, string?> responseCodeOf,
         SnapSendingHook? onSending,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<T, byte[], T>? complete = null)
         where T : class
     {
         // A caller that has already given up (shutdown) must not start a refund it will not see the end of.
@@ -120,7 +158,7 @@ public sealed class SnapClient
                 "invalid request: " + string.Join("; ", idErrors));
         }
 
-        var result = await AttemptAsync(provider, endpoint, body, externalId, responseType, responseCodeOf, started, onSending, cancellationToken).ConfigureAwait(false);
+        var result = await AttemptAsync(provider, endpoint, body, externalId, responseType, responseCodeOf, complete, started, onSending, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == OutcomeClass.RefreshToken && result.RejectedToken is not null)
         {
             // A rejected token means nothing was processed; the retry gets a new token and, because the provider
@@ -129,7 +167,7 @@ public sealed class SnapClient
             _tokens.Invalidate(provider, result.RejectedToken);
             var refused = result.Result;
             var retryId = _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
-            result = await AttemptAsync(provider, endpoint, body, retryId, responseType, responseCodeOf, started, onSending, cancellationToken).ConfigureAwait(false);
+            result = await AttemptAsync(provider, endpoint, body, retryId, responseType, responseCodeOf, complete, started, onSending, cancellationToken).ConfigureAwait(false);
             return result.Result with { Refreshed = new SnapRefusedCall(refused.ExternalId, refused.HttpStatus, refused.Code, refused.Latency) };
         }
 
@@ -143,6 +181,7 @@ public sealed class SnapClient
         string externalId,
         JsonTypeInfo<T> responseType,
         Func<T, string?> responseCodeOf,
+        Func<T, byte[], T>? complete,
         long started,
         SnapSendingHook? onSending,
         CancellationToken cancellationToken)
@@ -210,7 +249,8 @@ public sealed class SnapClient
         {
             try
             {
-                parsed = JsonSerializer.Deserialize(answer, responseType);
+                var read = JsonSerializer.Deserialize(answer, responseType);
+                parsed = read is not null && complete is not null ? complete(read, answer) : read;
                 responseCode = parsed is null ? null : responseCodeOf(parsed);
             }
             catch (JsonException)

@@ -17,6 +17,7 @@ namespace RefundWorker.Snap;
 [JsonSerializable(typeof(RefundResponse))]
 [JsonSerializable(typeof(CancelResponse))]
 [JsonSerializable(typeof(QueryResponse))]
+[JsonSerializable(typeof(List<RefundHistoryItem>))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class SnapJsonContext : JsonSerializerContext;

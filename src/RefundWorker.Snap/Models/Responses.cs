@@ -48,16 +48,40 @@ public sealed record CancelResponse
     public JsonElement? AdditionalInfo { get; init; }
 }
 
-/// <summary>One refund as reported by a status query.</summary>
-public sealed record QueryRefund
+/// <summary>
+/// One refund in the list a SNAP status answer may carry about the queried payment. The SNAP standard names that
+/// list <c>refundHistory</c> (its direct-debit status answer, service 55) with these items; a QR status answer
+/// (service 51) lists nothing in NICEPAY's documents and SDKs, so a provider that lists refunds is read with the
+/// same item shape under the list name of its profile (<see cref="ProviderProfile.RefundListField"/>).
+/// </summary>
+public sealed record RefundHistoryItem
 {
-    public string? PartnerRefundNo { get; init; }
+    /// <summary><c>refundStatus</c> of a refund that was made (SNAP transaction status "00", success).</summary>
+    public const string StatusSuccess = "00";
 
-    public string? ReferenceNo { get; init; }
+    /// <summary><c>refundStatus</c> of a refund still in progress (SNAP "03", pending).</summary>
+    public const string StatusPending = "03";
+
+    /// <summary><c>refundStatus</c> of a refund that did not happen (SNAP "06", failed).</summary>
+    public const string StatusFailed = "06";
+
+    /// <summary>The provider's reference of the refund.</summary>
+    public string? RefundNo { get; init; }
+
+    /// <summary>The merchant's reference of the refund: where a provider echoes our <c>partnerRefundNo</c>.</summary>
+    public string? PartnerReferenceNo { get; init; }
+
+    /// <summary>Not in the standard's list; read when a provider adds it, and preferred over <see cref="PartnerReferenceNo"/>.</summary>
+    public string? PartnerRefundNo { get; init; }
 
     public SnapAmount? RefundAmount { get; init; }
 
-    public string? RefundTime { get; init; }
+    /// <summary>SNAP transaction status codes: 00 success, 03 pending, 06 failed (others: see the state machine).</summary>
+    public string? RefundStatus { get; init; }
+
+    public string? RefundDate { get; init; }
+
+    public string? Reason { get; init; }
 }
 
 /// <summary>Answer to a QR MPM status query (service 51).</summary>
@@ -65,6 +89,9 @@ public sealed record QueryResponse
 {
     /// <summary><c>latestTransactionStatus</c> of a refunded payment (NICEPAY).</summary>
     public const string StatusRefunded = "04";
+
+    /// <summary>The name SNAP gives the list of refunds in a status answer, and the default list name of every profile.</summary>
+    public const string RefundHistoryField = "refundHistory";
 
     public required string ResponseCode { get; init; }
 
@@ -87,7 +114,12 @@ public sealed record QueryResponse
 
     public SnapAmount? Amount { get; init; }
 
-    public IReadOnlyList<QueryRefund>? Refunds { get; init; }
+    /// <summary>
+    /// The refunds of the queried payment, when the provider lists them; null when the answer has no list (an
+    /// empty list is a list). Read from <c>refundHistory</c>, or from the list name the provider's profile sets
+    /// (<see cref="SnapClient.QueryAsync"/> fills it from there).
+    /// </summary>
+    public IReadOnlyList<RefundHistoryItem>? RefundHistory { get; init; }
 
     public JsonElement? AdditionalInfo { get; init; }
 }

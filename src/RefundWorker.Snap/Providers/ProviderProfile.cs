@@ -33,6 +33,13 @@ public sealed record ProviderProfile
 
     public AmountFormat AmountFormat { get; init; } = AmountFormat.TwoDecimals;
 
+    /// <summary>
+    /// Name of the list of refunds in the status answer. SNAP calls it <c>refundHistory</c>; NICEPAY documents no
+    /// list at all (then the answer simply has none), and a provider that lists refunds under another name is
+    /// configured with its name.
+    /// </summary>
+    public string RefundListField { get; init; } = QueryResponse.RefundHistoryField;
+
     /// <summary>CHANNEL-ID when none is configured; <c>null</c> means derive it from the client id (NICEPAY).</summary>
     public string? DefaultChannelId { get; init; }
 

@@ -74,4 +74,7 @@ public sealed class SnapProviderOptions
 
     /// <summary>Maximum X-EXTERNAL-ID length; the profile's default when unset.</summary>
     public int? ExternalIdMaxLength { get; set; }
+
+    /// <summary>Name of the list of refunds in the status answer; the profile's default (<c>refundHistory</c>) when unset.</summary>
+    public string? RefundListField { get; set; }
 }

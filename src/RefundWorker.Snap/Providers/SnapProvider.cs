@@ -52,6 +52,9 @@ public sealed class SnapProvider
 
     public int ExternalIdMaxLength { get; private init; }
 
+    /// <summary>Name of the list of refunds in the status answer (<see cref="ProviderProfile.RefundListField"/>).</summary>
+    public string RefundListField { get; private init; } = QueryResponse.RefundHistoryField;
+
     public SnapEndpoint TokenEndpoint { get; private init; } = null!;
 
     public SnapEndpoint? RefundEndpoint { get; private init; }
@@ -118,6 +121,11 @@ public sealed class SnapProvider
         if (options.ExternalIdMaxLength is < ExternalIdGenerator.MinimumLength)
         {
             errors.Add($"{Key("ExternalIdMaxLength")} must be at least {ExternalIdGenerator.MinimumLength} (was {options.ExternalIdMaxLength}).");
+        }
+
+        if (options.RefundListField is { } listField && string.IsNullOrWhiteSpace(listField))
+        {
+            errors.Add($"{Key("RefundListField")} must not be empty; leave it unset for the default '{QueryResponse.RefundHistoryField}'.");
         }
 
         if (profile is { OriginRequired: true } && string.IsNullOrWhiteSpace(options.Origin))
@@ -199,6 +207,7 @@ public sealed class SnapProvider
             Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
             AmountFormat = options.AmountFormat ?? profile.AmountFormat,
             ExternalIdMaxLength = options.ExternalIdMaxLength ?? profile.ExternalIdMaxLength,
+            RefundListField = options.RefundListField?.Trim() ?? profile.RefundListField,
             TokenEndpoint = Endpoint(tokenBaseUrl, options.TokenPath ?? profile.TokenPath, tokenBaseUrl.AbsolutePath.TrimEnd('/'))!,
             RefundEndpoint = Endpoint(baseUrl, options.RefundPath ?? profile.RefundPath, strip),
             CancelEndpoint = Endpoint(baseUrl, options.CancelPath ?? profile.CancelPath, strip),

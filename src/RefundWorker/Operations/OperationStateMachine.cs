@@ -114,15 +114,12 @@ public sealed class OperationStateMachine(WorkerOptions options)
             };
         }
 
-        if (q.Refunds is { } refunds)
+        if (q.RefundHistory is { } history)
         {
-            var mine = refunds.FirstOrDefault(r => string.Equals(r.PartnerRefundNo, op.PartnerRefundNo, StringComparison.Ordinal));
-            return mine is null
-                ? (QueryVerdict.NotEffected, null, null)
-                : (QueryVerdict.Effected, mine.ReferenceNo, ParseTime(mine.RefundTime));
+            return FromRefundHistory(op, q, history);
         }
 
-        // Without a refunds list, "04" says only that the original has been refunded, not by whom. A full refund
+        // Without a list of refunds, "04" says only that the original has been refunded, not by whom. A full refund
         // (NICEPAY cancelType "1") is the refund of the whole original, so "04" is ours; a partial one may meet "04"
         // caused by another partial refund of the same original. Claiming that success could report money returned
         // that never was: Unknown instead, so reconciliation asks again and ends in NeedsReview. "00" (paid, nothing
@@ -135,7 +132,78 @@ public sealed class OperationStateMachine(WorkerOptions options)
         };
     }
 
-    // NICEPAY's additionalInfo.cancelType: "1" full, "2" partial (SPEC.md; checked by SnapValidator before sending).
+    /// <summary>
+    /// Reads the provider's list of refunds of the original (SNAP's <c>refundHistory</c>). Ours is the item whose
+    /// key (<see cref="RefundKey"/>) is our partnerRefundNo. <c>refundStatus</c> uses SNAP's transaction status codes:
+    /// "00" success and "06" failed are the only conclusive ones; "03" pending, any other code (01 initiated,
+    /// 02 paying, 05 cancelled, 07 not found, a provider's own text) proves nothing. Money is claimed returned only
+    /// for one successful item of exactly our amount and currency.
+    /// </summary>
+    private static (QueryVerdict Verdict, string? ReferenceNo, DateTimeOffset? Time) FromRefundHistory(
+        Operation op, QueryResponse q, IReadOnlyList<RefundHistoryItem> history)
+    {
+        var mine = history.Where(i => string.Equals(RefundKey(op, i), op.PartnerRefundNo, StringComparison.Ordinal)).ToList();
+        if (mine.Count == 0)
+        {
+            // Absence proves "not effected" only when the list could have shown ours: every item names the refund
+            // it is (an item without a key may be ours), and the list agrees with the payment's status (a payment
+            // "04" refunded with no successful refund listed means the list is not the whole story, e.g. it lags).
+            // A refund still in flight at the provider may be missing too; re-sending the same partnerRefundNo is
+            // what the idempotency key is for, as after "00".
+            var complete = history.All(i => RefundKey(op, i) is not null)
+                && (q.LatestTransactionStatus != QueryResponse.StatusRefunded || history.Any(IsSucceeded));
+            return (complete ? QueryVerdict.NotEffected : QueryVerdict.Unknown, null, null);
+        }
+
+        // Every attempt under our key listed as failed: nothing was refunded.
+        if (mine.All(i => i.RefundStatus == RefundHistoryItem.StatusFailed))
+        {
+            return (QueryVerdict.NotEffected, null, null);
+        }
+
+        // Exactly one success and every other listing of our key failed. Two successes (a provider that booked the
+        // key twice) or a success beside a pending one is not a single refund to report: Unknown, then NeedsReview.
+        var succeeded = mine.Where(IsSucceeded).ToList();
+        if (succeeded.Count != 1 || mine.Any(i => !IsSucceeded(i) && i.RefundStatus != RefundHistoryItem.StatusFailed))
+        {
+            return (QueryVerdict.Unknown, null, null);
+        }
+
+        var item = succeeded[0];
+        return IsOurAmount(op, item.RefundAmount)
+            ? (QueryVerdict.Effected, item.RefundNo, ParseTime(item.RefundDate))
+            : (QueryVerdict.Unknown, null, null);
+    }
+
+    /// <summary>
+    /// Which refund a listed item is: its <c>partnerRefundNo</c> when the provider sends one, else its
+    /// <c>partnerReferenceNo</c> (where SNAP puts the merchant's reference of the refund, i.e. our partnerRefundNo).
+    /// A <c>partnerReferenceNo</c> equal to the original payment's names the payment, not a refund: no key.
+    /// </summary>
+    private static string? RefundKey(Operation op, RefundHistoryItem item)
+    {
+        if (!string.IsNullOrEmpty(item.PartnerRefundNo))
+        {
+            return item.PartnerRefundNo;
+        }
+
+        return string.IsNullOrEmpty(item.PartnerReferenceNo) || string.Equals(item.PartnerReferenceNo, op.OriginalPartnerReferenceNo, StringComparison.Ordinal)
+            ? null
+            : item.PartnerReferenceNo;
+    }
+
+    private static bool IsSucceeded(RefundHistoryItem item) => item.RefundStatus == RefundHistoryItem.StatusSuccess;
+
+    // The SNAP amount string read as a decimal ("10000.00" and "10000" are the same money); a missing or unreadable
+    // amount, or another currency, is not ours.
+    private static bool IsOurAmount(Operation op, SnapAmount? amount)
+        => op.Amount is { } expected
+            && amount is not null
+            && amount.TryToDecimal(out var listed)
+            && listed == expected
+            && string.Equals(amount.Currency, op.Currency ?? SnapAmount.Idr, StringComparison.OrdinalIgnoreCase);
+
+    // NICEPAY's additionalInfo.cancelType: "1" full, "2" partial (checked by SnapValidator before sending).
     // An operation without it is not known to be full.
     private static bool IsFullRefund(Operation op)
         => OperationFactory.AdditionalInfo(op) is { } info

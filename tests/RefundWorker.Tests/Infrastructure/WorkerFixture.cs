@@ -28,6 +28,12 @@ public class WorkerFixture : IAsyncLifetime
 
     public const int RateLimitPerSecond = 5;
 
+    /// <summary>A NICEPAY-profile provider whose status answer lists the payment's refunds as SNAP's refundHistory.</summary>
+    public const string HistoryProvider = "nicepay-history";
+
+    /// <summary>A NICEPAY-profile provider without idempotency: a re-sent partnerRefundNo is refunded again.</summary>
+    public const string NonIdempotentProvider = "nicepay-nonidempotent";
+
     private readonly List<WebApplication> _workers = [];
 
     public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
@@ -48,12 +54,18 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, RateLimitedProvider })
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, RateLimitedProvider, HistoryProvider, NonIdempotentProvider })
         {
             var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
             extra.PublicKey = Keys.PublicKeyPem;
             sandbox.Providers[name] = extra;
         }
+
+        // Real NICEPAY lists no refunds, so "nicepay" keeps the default. The breaker test reconciles several partial
+        // refunds of one payment, which only a status answer that says which refund landed can resolve.
+        sandbox.Providers[HistoryProvider].Behaviour.ListRefundsInQuery = true;
+        sandbox.Providers[BreakerProvider].Behaviour.ListRefundsInQuery = true;
+        sandbox.Providers[NonIdempotentProvider].Behaviour.Idempotent = false;
         Sandbox = await SandboxServer.StartAsync(sandbox);
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);

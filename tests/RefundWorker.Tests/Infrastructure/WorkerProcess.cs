@@ -32,17 +32,28 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>The last lines the process wrote, for failure messages.</summary>
     public string Tail => string.Join(Environment.NewLine, _output.TakeLast(40));
 
-    public static async Task<WorkerProcess> StartAsync(IDictionary<string, string?> settings)
+    /// <param name="wrapper">A command the worker runs under (e.g. strace), its arguments first.</param>
+    public static async Task<WorkerProcess> StartAsync(IDictionary<string, string?> settings, IReadOnlyList<string>? wrapper = null)
     {
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "RefundWorker.dll");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var arg in wrapper?.Skip(1) ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        if (wrapper is { Count: > 0 })
+        {
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("run");
         foreach (var (key, value) in settings)

@@ -118,17 +118,19 @@ public sealed class FailureHandlingTests(WorkerFixture fx) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Should_confirm_by_query_and_refund_exactly_once_when_the_response_is_lost()
+    public async Task Should_confirm_by_query_and_refund_exactly_once_when_the_response_of_a_full_refund_is_lost()
     {
+        // NICEPAY lists no refunds: "04" proves a full refund (a lost partial one: RefundHistoryReconciliationTests).
         var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
-        var request = Requests.NicepayRefund(original);
+        var request = Requests.NicepayRefund(original, original.Amount);
         fx.Sandbox.Faults.Script("nicepay", SandboxOperation.Refund, FaultStep.Of(FaultKind.LostResponse504));
 
         await fx.PublishAsync(request);
         var succeeded = await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId);
 
         var booked = Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
-        Assert.Equal(booked.ReferenceNo, succeeded.ReferenceNo);
+        Assert.Equal(request.PartnerRefundNo, booked.PartnerRefundNo);
+        Assert.Equal("1", booked.CancelType);
         Assert.Equal(1, succeeded.Attempts);
         var attempts = await AttemptsOf(request.RequestId);
         Assert.Equal(["send", "query"], attempts.Select(a => a.Action));

@@ -132,33 +132,6 @@ public sealed class OperationStateMachineTests
     }
 
     [Fact]
-    public void Should_find_the_refund_effected_when_the_query_lists_its_partnerRefundNo()
-    {
-        var q = new QueryResponse
-        {
-            ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "04",
-            Refunds = [new QueryRefund { PartnerRefundNo = "RF1", ReferenceNo = "REF1", RefundTime = "2026-01-22T15:00:01+07:00" }],
-        };
-
-        var (verdict, reference, _) = OperationStateMachine.Interpret(Refund, Answer("2005100", CallKind.Query, query: q));
-
-        Assert.Equal(QueryVerdict.Effected, verdict);
-        Assert.Equal("REF1", reference);
-    }
-
-    [Fact]
-    public void Should_find_the_refund_not_effected_when_the_query_lists_only_other_refunds()
-    {
-        var q = new QueryResponse
-        {
-            ResponseCode = "2005100", ResponseMessage = "ok", LatestTransactionStatus = "04",
-            Refunds = [new QueryRefund { PartnerRefundNo = "OTHER", ReferenceNo = "REF2" }],
-        };
-
-        Assert.Equal(QueryVerdict.NotEffected, OperationStateMachine.Interpret(Refund, Answer("2005100", CallKind.Query, query: q)).Verdict);
-    }
-
-    [Fact]
     public void Should_stay_unknown_when_a_partial_refund_meets_status_04_without_a_refunds_list()
     {
         // Another partial refund of the same original also makes it "04": that proves nothing about this one.

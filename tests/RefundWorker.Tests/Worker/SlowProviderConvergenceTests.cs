@@ -18,6 +18,9 @@ namespace RefundWorker.Tests.Worker;
 public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOutputHelper output)
 {
     private const int Count = 120;
+
+    /// <summary>A provider that books a re-sent partnerRefundNo again: a double send is a double refund in its ledger.</summary>
+    private const string Provider = WorkerFixture.NonIdempotentProvider;
     private const int PerReplicaConcurrency = 4;
     private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(1500);
 
@@ -26,7 +29,7 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
     [InlineData(3)]
     public async Task Should_resolve_every_refund_with_one_call_per_key_when_replicas_wait_behind_a_slow_provider(int replicas)
     {
-        fx.Sandbox.Faults.Set("nicepay", new FaultSettings
+        fx.Sandbox.Faults.Set(Provider, new FaultSettings
         {
             Latency = new LatencySettings { Distribution = LatencyDistribution.Fixed, FixedMs = Latency.TotalMilliseconds },
         });
@@ -64,7 +67,7 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
                 Assert.Single(events.Select(e => e.MessageId).Distinct());
                 Assert.IsType<RefundSucceeded>(events[0].Message);
                 // The sandbox books every call of this provider: a second send would be a second booking.
-                var booked = fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds.Count(r => r.PartnerRefundNo == request.PartnerRefundNo);
+                var booked = fx.Sandbox.Ledger.Find(Provider, original.OriginalReferenceNo)!.Refunds.Count(r => r.PartnerRefundNo == request.PartnerRefundNo);
                 Assert.True(booked == 1, $"{request.PartnerRefundNo} booked {booked} times");
             }
 
@@ -82,13 +85,13 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
                 await w.DisposeAsync();
             }
 
-            fx.Sandbox.Faults.Set("nicepay", new FaultSettings());
+            fx.Sandbox.Faults.Set(Provider, new FaultSettings());
         }
     }
 
     private (long Refunds, long Queries) Calls()
     {
-        var lines = fx.Sandbox.Stats.Snapshot().Where(l => l.Provider == "nicepay").ToList();
+        var lines = fx.Sandbox.Stats.Snapshot().Where(l => l.Provider == Provider).ToList();
         return (lines.Where(l => l.Operation == SandboxOperation.Refund).Sum(l => l.Count),
             lines.Where(l => l.Operation == SandboxOperation.Query).Sum(l => l.Count));
     }
@@ -98,10 +101,10 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
         var list = new List<(RefundRequested, LedgerEntry)>(Count);
         for (var i = 0; i < Count / 10; i++)
         {
-            var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+            var original = fx.Sandbox.Original(Provider, merchantId: Requests.NicepayMerchant);
             for (var j = 0; j < 10; j++)
             {
-                list.Add((Requests.NicepayRefund(original, 1_000m), original));
+                list.Add((Requests.NicepayRefund(original, 1_000m) with { Provider = Provider }, original));
             }
         }
 
