@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using RefundWorker.Availability;
 using RefundWorker.Options;
 using RefundWorker.Telemetry;
 
@@ -16,7 +17,8 @@ namespace RefundWorker.Outbox;
 /// between confirm and commit publishes again, with the same MessageId (the row id).
 /// </summary>
 public sealed class OutboxDispatcher(
-    NpgsqlDataSource dataSource, RabbitMqOutboxPublisher publisher, OutboxSignal signal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutboxDispatcher> logger)
+    NpgsqlDataSource dataSource, RabbitMqOutboxPublisher publisher, OutboxSignal signal, DatabaseGate gate, IOptions<WorkerOptions> options, TimeProvider time,
+    ILogger<OutboxDispatcher> logger)
     : BackgroundService
 {
     private DateTimeOffset _nextCleanup;
@@ -28,6 +30,9 @@ public sealed class OutboxDispatcher(
         {
             try
             {
+                // While PostgreSQL is away (or not migrated) there is nothing to read: wait for the gate instead of
+                // failing, and logging, every poll.
+                await gate.WaitUntilOpenAsync(stoppingToken);
                 int sent;
                 do
                 {
