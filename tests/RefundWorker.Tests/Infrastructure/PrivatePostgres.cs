@@ -11,10 +11,10 @@ namespace RefundWorker.Tests.Infrastructure;
 /// database to go away use this, never the shared server other test runs depend on.
 /// </summary>
 /// <remarks>
-/// Debian's binaries (<c>/usr/lib/postgresql/15/bin</c>, or <c>PG_BIN</c>). initdb and postgres refuse to run as
-/// root, so when the tests run as root the commands run as the <c>postgres</c> user through <c>runuser</c>, and the
-/// directory is handed to that user. The cluster trusts loopback connections: it listens on 127.0.0.1 only and lives
-/// as long as the test.
+/// Debian's binaries (the newest <c>/usr/lib/postgresql/&lt;version&gt;/bin</c>, or <c>PG_BIN</c>; <c>./build.sh test</c>
+/// installs them). initdb and postgres refuse to run as root, so when the tests run as root the commands run as the
+/// <c>postgres</c> user through <c>runuser</c>, and the directory is handed to that user. The cluster trusts
+/// loopback connections: it listens on 127.0.0.1 only and lives as long as the test.
 /// </remarks>
 public sealed class PrivatePostgres : IAsyncDisposable
 {
@@ -42,10 +42,10 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
     public static async Task<PrivatePostgres> StartAsync()
     {
-        var bin = Environment.GetEnvironmentVariable("PG_BIN") is { Length: > 0 } b ? b : "/usr/lib/postgresql/15/bin";
-        if (!File.Exists(Path.Combine(bin, "initdb")))
+        var bin = Environment.GetEnvironmentVariable("PG_BIN") is { Length: > 0 } b ? b : NewestDebianBin();
+        if (bin is null || !File.Exists(Path.Combine(bin, "initdb")))
         {
-            throw new InvalidOperationException($"PostgreSQL binaries not found in {bin} (apt-get install postgresql, or set PG_BIN).");
+            throw new InvalidOperationException($"PostgreSQL's initdb not found in {bin ?? "/usr/lib/postgresql/*/bin"} (apt-get install postgresql, or set PG_BIN).");
         }
 
         var root = Path.Combine(Path.GetTempPath(), "rw-pg-" + Guid.NewGuid().ToString("N")[..12]);
@@ -172,6 +172,17 @@ public sealed class PrivatePostgres : IAsyncDisposable
                 $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:{Environment.NewLine}{await stdout}{await stderr}{Environment.NewLine}{log}");
         }
     }
+
+    /// <summary>Debian installs each major version under /usr/lib/postgresql/&lt;version&gt;/bin; the newest wins.</summary>
+    private static string? NewestDebianBin()
+        => Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => (Dir: d, Version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1))
+                .Where(d => d.Version >= 0 && File.Exists(Path.Combine(d.Dir, "bin", "initdb")))
+                .OrderByDescending(d => d.Version)
+                .Select(d => Path.Combine(d.Dir, "bin"))
+                .FirstOrDefault()
+            : null;
 
     private static int FreePort()
     {
