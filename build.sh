@@ -149,6 +149,15 @@ services() {
   say "RabbitMQ:   ${ConnectionStrings__RabbitMq%%:*}://…@${ConnectionStrings__RabbitMq##*@}"
 }
 
+# The PostgreSQL outage tests run a cluster of their own (initdb, pg_ctl under /usr/lib/postgresql/<ver>/bin, or
+# PG_BIN) that they stop and start; the shared server is never touched. The binaries are needed even when the
+# shared services come from the environment or from docker compose.
+ensure_postgres_binaries() {
+  if [ -n "${PG_BIN:-}" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
+  command -v apt-get >/dev/null || die "the outage tests need PostgreSQL's initdb and pg_ctl: install them or set PG_BIN"
+  apt_install postgresql
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -191,7 +200,7 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; build; run_tests ;;
+  test) services; ensure_postgres_binaries; build; run_tests ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac

@@ -6,8 +6,8 @@ using RefundWorker.Options;
 namespace RefundWorker.Consumers;
 
 /// <summary>
-/// The endpoint settings every request queue shares: quorum queue with a delivery limit and dead-lettering
-/// (<see cref="MessagingTopology"/>), batch size and prefetch from <c>Worker:*</c>.
+/// The endpoint settings every request queue shares: quorum queue with a delivery limit and dead-lettering, paused
+/// while PostgreSQL is away (<see cref="MessagingTopology"/>), batch size and prefetch from <c>Worker:*</c>.
 /// </summary>
 public abstract class AcceptBatchConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
@@ -26,7 +26,7 @@ public abstract class AcceptBatchConsumerDefinition<TConsumer> : ConsumerDefinit
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        MessagingTopology.ConfigureRequestEndpoint(endpointConfigurator, _queueName);
+        MessagingTopology.ConfigureRequestEndpoint(endpointConfigurator, _queueName, context);
         consumerConfigurator.Options<BatchOptions>(b => b
             .SetMessageLimit(_options.AcceptBatchSize)
             .SetTimeLimit(_options.AcceptBatchTimeLimit)

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using RefundWorker.Availability;
 using RefundWorker.Contracts;
 using RefundWorker.Operations;
 using RefundWorker.Options;
@@ -7,19 +8,20 @@ using RefundWorker.Options;
 namespace RefundWorker.Consumers;
 
 /// <summary>Accepts <see cref="CancelRequested"/> messages in batches, like <see cref="RefundRequestedConsumer"/>.</summary>
-public sealed class CancelRequestedConsumer(AcceptService accept, TimeProvider time) : IConsumer<Batch<CancelRequested>>
+public sealed class CancelRequestedConsumer(AcceptService accept, DatabaseGate gate, TimeProvider time) : IConsumer<Batch<CancelRequested>>
 {
-    public async Task Consume(ConsumeContext<Batch<CancelRequested>> context)
-    {
-        var now = time.GetUtcNow();
-        var ops = new List<Persistence.Operation>(context.Message.Length);
-        foreach (var m in context.Message)
+    public Task Consume(ConsumeContext<Batch<CancelRequested>> context)
+        => gate.RunAsync("A batch of cancel requests", ct =>
         {
-            ops.Add(OperationFactory.FromMessage(m.Message, now));
-        }
+            var now = time.GetUtcNow();
+            var ops = new List<Persistence.Operation>(context.Message.Length);
+            foreach (var m in context.Message)
+            {
+                ops.Add(OperationFactory.FromMessage(m.Message, now));
+            }
 
-        await accept.AcceptAsync(ops, context.CancellationToken);
-    }
+            return accept.AcceptAsync(ops, ct);
+        }, context.CancellationToken);
 }
 
 /// <summary>Endpoint <c>cancel-requested</c>.</summary>

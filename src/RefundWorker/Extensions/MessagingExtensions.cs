@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using RefundWorker.Availability;
 using RefundWorker.Consumers;
 using RefundWorker.Options;
 
@@ -62,12 +63,15 @@ public static class MessagingExtensions
             });
         });
 
-        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((o, worker) =>
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>, IOptions<DatabaseGateOptions>>((o, worker, gate) =>
         {
             // Start without blocking host start on the broker; readiness reports the bus until it is connected.
             o.WaitUntilStarted = false;
             // Graceful stop: consumers finish the batch they hold; the rest stays in the queue unacked.
             o.StopTimeout = worker.Value.ShutdownTimeout;
+            // How long a stopping endpoint waits for consumers still holding messages before it cancels them (they are
+            // then returned to the queue, not faulted). The DatabaseGate stops endpoints through the same path.
+            o.ConsumerStopTimeout = gate.Value.StopGracePeriod < worker.Value.ShutdownTimeout ? gate.Value.StopGracePeriod : worker.Value.ShutdownTimeout;
         });
         return builder;
     }
@@ -76,17 +80,25 @@ public static class MessagingExtensions
 /// <summary>RabbitMQ topology of the request endpoints (issue 4 §4).</summary>
 public static class MessagingTopology
 {
-    /// <summary>A message redelivered this many times (e.g. it crashed the process each time) is dead-lettered.</summary>
+    /// <summary>
+    /// A message redelivered this many times (e.g. it crashed the process each time) is dead-lettered. RabbitMQ before
+    /// 4.3 counts every return to the queue, so the messages a consumer holds when PostgreSQL goes away spend one
+    /// delivery per outage (not per minute of it): see <see cref="DatabaseGate"/>. Changing it changes the queue's
+    /// arguments, which RabbitMQ refuses on an existing queue: a policy is the way to raise it in place.
+    /// </summary>
     public const int DeliveryLimit = 10;
 
     /// <summary>
     /// Quorum queue with a delivery limit whose dead-letter exchange is the endpoint's error exchange, so a message
     /// that keeps killing consumers ends in <c>&lt;queue&gt;_error</c> instead of looping. Messages nobody consumes
     /// (unknown type) go to the error queue too (MT-Reason "dead-letter"); faults carry MT-Fault-* headers.
-    /// Transient failures (PostgreSQL away) are retried in memory; bad input is not retried.
+    /// PostgreSQL being away is not a fault: the endpoint is put under the <see cref="DatabaseGate"/>, which stops
+    /// it for the outage, and the consumers hold their messages through <see cref="DatabaseGate.RunAsync"/>. Other
+    /// failures are retried in memory; bad input is not retried.
     /// </summary>
-    public static void ConfigureRequestEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
+    public static void ConfigureRequestEndpoint(IReceiveEndpointConfigurator endpoint, string queueName, IServiceProvider services)
     {
+        services.GetRequiredService<GatedReceiveEndpoints>().Attach(endpoint);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             var error = queueName + "_error";

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RefundWorker.Availability;
 using RefundWorker.Operations;
 using RefundWorker.Options;
 using RefundWorker.Outbox;
@@ -16,7 +18,9 @@ public static class PersistenceExtensions
 
     /// <summary>
     /// PostgreSQL: one <see cref="NpgsqlDataSource"/> (connection pool) shared by EF and the raw hot-path SQL,
-    /// the pooled <see cref="RefundWorkerDbContext"/>, and a readiness check.
+    /// the pooled <see cref="RefundWorkerDbContext"/>, the <see cref="DatabaseGate"/> that pauses the request
+    /// consumers while PostgreSQL is away or not migrated, and readiness checks for both (tagged for the whole
+    /// worker and for the inbound SNAP endpoints, which need nothing else).
     /// </summary>
     public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
     {
@@ -35,8 +39,25 @@ public static class PersistenceExtensions
         services.AddDbContextPool<RefundWorkerDbContext>((sp, o) => Configure(o, sp.GetRequiredService<NpgsqlDataSource>())
             .AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
         services.AddSingleton<OperationStore>();
-        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag, ServiceDefaultsExtensions.InboundTag])
+            .AddCheck<DatabaseGateHealthCheck>("database-gate", tags: [ServiceDefaultsExtensions.ReadyTag, ServiceDefaultsExtensions.InboundTag]);
+        AddDatabaseGate(services);
         return builder;
+    }
+
+    /// <summary>The gate starts before the bus (hosted services start in registration order), so the first probe
+    /// is usually done before the first request arrives.</summary>
+    private static void AddDatabaseGate(IServiceCollection services)
+    {
+        services.AddOptions<DatabaseGateOptions>().BindConfiguration(DatabaseGateOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseGateOptions>, DatabaseGateOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DatabaseProbe>();
+        services.AddSingleton<DatabaseGate>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseGate>());
+        services.AddSingleton<GatedReceiveEndpoints>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatedReceiveEndpoints>());
     }
 
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder o, NpgsqlDataSource dataSource)

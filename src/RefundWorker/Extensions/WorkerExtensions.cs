@@ -26,6 +26,8 @@ public static class WorkerExtensions
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddOptions<UnroutableOutboxOptions>().BindConfiguration(UnroutableOutboxOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UnroutableOutboxOptions>, UnroutableOutboxOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerNode>();
         services.AddSingleton<ProviderGateway>();

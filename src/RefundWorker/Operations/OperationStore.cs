@@ -261,11 +261,11 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                     outcome_time = COALESCE(u.outcome_time, o.outcome_time), completed_at = u.completed_at,
                     lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = $13
                 FROM u WHERE o.id = u.id AND o.lease_token = u.lease_token
-                RETURNING o.id),
+                RETURNING o.id, u.lease_token),
             ins AS (
                 INSERT INTO outbox (id, type, payload, created_at, operation_id)
-                SELECT e.id, e.type, e.payload::jsonb, $13, e.op FROM unnest($14::uuid[], $15::text[], $16::text[], $17::uuid[]) AS e(id, type, payload, op)
-                WHERE e.op IN (SELECT id FROM upd)
+                SELECT e.id, e.type, e.payload::jsonb, $13, e.op FROM unnest($14::uuid[], $15::text[], $16::text[], $17::uuid[], $18::uuid[]) AS e(id, type, payload, op, lease_token)
+                WHERE (e.op, e.lease_token) IN (SELECT id, lease_token FROM upd)
                 RETURNING 1)
             SELECT id FROM upd
             """);
@@ -287,6 +287,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         p.Add(Text(withEvent.Select(t => t.Event!.Type)));
         p.Add(Text(withEvent.Select(t => t.Event!.Payload)));
         p.Add(Arr(withEvent.Select(t => t.OperationId).ToArray(), NpgsqlDbType.Uuid));
+        p.Add(Arr(withEvent.Select(t => t.LeaseToken).ToArray(), NpgsqlDbType.Uuid));
         batch.BatchCommands.Add(update);
 
         var attempts = transitions.SelectMany(t => t.AttemptsMade).ToList();

@@ -18,4 +18,19 @@ public sealed class OutboxMessage
 
     /// <summary>The operation it announces, when there is one (re-published on a duplicate request).</summary>
     public Guid? OperationId { get; set; }
+
+    /// <summary>
+    /// How many times RabbitMQ returned it because no queue is bound to its exchange (published with
+    /// <c>mandatory</c>). Such a row is not sent: it stays in the outbox, visible, and is published again later.
+    /// </summary>
+    public int UnroutableCount { get; set; }
+
+    /// <summary>When RabbitMQ last returned it as unroutable; null if it never was.</summary>
+    public DateTimeOffset? UnroutableAt { get; set; }
+
+    /// <summary>RabbitMQ's reply to the last return, e.g. <c>312 NO_ROUTE</c>.</summary>
+    public string? UnroutableReason { get; set; }
+
+    /// <summary>Not published before this time (the backoff after a return); null: at once.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
 }

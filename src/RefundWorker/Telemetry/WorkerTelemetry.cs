@@ -13,7 +13,8 @@ namespace RefundWorker.Telemetry;
 /// Metrics: <c>refundworker.requests.accepted</c>, <c>refundworker.requests.rejected</c>,
 /// <c>refundworker.requests.duplicate</c>, <c>refundworker.attempts</c> (tags provider, outcome),
 /// <c>refundworker.attempt.duration</c> (ms), <c>refundworker.outcomes</c> (tags kind, state),
-/// <c>refundworker.outbox.published</c>, <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>.
+/// <c>refundworker.outbox.published</c>, <c>refundworker.outbox.unroutable</c> (tag type),
+/// <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>.
 /// </remarks>
 public static class WorkerTelemetry
 {
@@ -34,6 +35,7 @@ public static class WorkerTelemetry
     public static readonly Counter<long> DeadlinesPassed = Meter.CreateCounter<long>("refundworker.operations.deadline_passed", description: "Operations sent to NeedsReview because Worker:MaxOperationAge passed.");
     public static readonly Counter<long> Outcomes = Meter.CreateCounter<long>("refundworker.outcomes", description: "Operations that reached a final state.");
     public static readonly Counter<long> OutboxPublished = Meter.CreateCounter<long>("refundworker.outbox.published", description: "Outbox events published with a broker confirm.");
+    public static readonly Counter<long> OutboxUnroutable = Meter.CreateCounter<long>("refundworker.outbox.unroutable", description: "Outbox events RabbitMQ returned because no queue is bound to their exchange (kept unsent, retried).");
     public static readonly Histogram<int> AcceptBatchSize = Meter.CreateHistogram<int>("refundworker.accept.batch.size", description: "Requests per accept transaction.");
     public static readonly Histogram<int> OutcomeBatchSize = Meter.CreateHistogram<int>("refundworker.outcome.batch.size", description: "Outcomes per group commit.");
 }

@@ -29,7 +29,21 @@ public sealed class InboundHost : IAsyncLifetime
     public const string RsaClientId = "IONPAYRSA";
     public const string RequestRsaClientId = "IONPAYREQ";
 
+    private readonly IReadOnlyDictionary<string, string?> overrides;
+    private readonly string readyPath;
     private WebApplication? app;
+
+    public InboundHost()
+        : this(new Dictionary<string, string?>(), "/health/ready")
+    {
+    }
+
+    /// <summary>A host with settings replaced (e.g. an unreachable RabbitMQ), ready when <paramref name="readyPath"/> is.</summary>
+    internal InboundHost(IReadOnlyDictionary<string, string?> overrides, string readyPath)
+    {
+        this.overrides = overrides;
+        this.readyPath = readyPath;
+    }
 
     public ManualTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
@@ -89,6 +103,11 @@ public sealed class InboundHost : IAsyncLifetime
             ["Inbound:Partners:nicepay-req:SignatureMode"] = "AsymmetricRequest",
         };
 
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
         app = WorkerApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -100,7 +119,7 @@ public sealed class InboundHost : IAsyncLifetime
             builder.Logging.AddProvider(Logs);
         });
         await app.StartAsync();
-        await WorkerFixture.WaitUntilReadyAsync(app);
+        await WorkerFixture.WaitUntilReadyAsync(app, readyPath);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Http = new HttpClient { BaseAddress = new Uri(address) };
         Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

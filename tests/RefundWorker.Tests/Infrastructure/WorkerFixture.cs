@@ -126,8 +126,11 @@ public class WorkerFixture : IAsyncLifetime
         return s;
     }
 
-    /// <summary>Starts (another) worker in this process on the fixture's database and vhost.</summary>
-    public async Task<WebApplication> StartWorkerAsync(IDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Starts (another) worker in this process on the fixture's database and vhost, and waits until
+    /// <paramref name="readyPath"/> answers 200 (null: does not wait, for tests of a worker that must not get ready).
+    /// </summary>
+    public async Task<WebApplication> StartWorkerAsync(IDictionary<string, string?>? overrides = null, string? readyPath = "/health/ready")
     {
         var settings = WorkerSettings();
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
@@ -143,7 +146,11 @@ public class WorkerFixture : IAsyncLifetime
         });
         await app.StartAsync();
         _workers.Add(app);
-        await WaitUntilReadyAsync(app);
+        if (readyPath is not null)
+        {
+            await WaitUntilReadyAsync(app, readyPath);
+        }
+
         return app;
     }
 
@@ -154,16 +161,19 @@ public class WorkerFixture : IAsyncLifetime
         _workers.Remove(app);
     }
 
-    public static async Task WaitUntilReadyAsync(WebApplication app)
+    /// <summary>The worker's HTTP base address (Kestrel on an ephemeral loopback port).</summary>
+    public static Uri AddressOf(WebApplication app)
+        => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static async Task WaitUntilReadyAsync(WebApplication app, string path = "/health/ready")
     {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var http = new HttpClient { BaseAddress = AddressOf(app) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
             try
             {
-                using var r = await http.GetAsync("/health/ready");
+                using var r = await http.GetAsync(path);
                 if (r.IsSuccessStatusCode)
                 {
                     return;
@@ -175,7 +185,7 @@ public class WorkerFixture : IAsyncLifetime
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The worker did not become ready within 30s.");
+                throw new TimeoutException($"The worker did not become ready ({path}) within 30s.");
             }
 
             await Task.Delay(100);

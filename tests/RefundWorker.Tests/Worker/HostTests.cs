@@ -71,6 +71,7 @@ public sealed class HostTests(WorkerFixture fx)
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
+    [InlineData("/health/ready/inbound")]
     public async Task Should_answer_healthy_when_PostgreSQL_and_RabbitMQ_answer(string path)
     {
         var address = fx.Worker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

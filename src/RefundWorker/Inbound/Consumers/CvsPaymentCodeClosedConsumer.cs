@@ -1,12 +1,14 @@
 using MassTransit;
+using RefundWorker.Availability;
 using RefundWorker.Contracts;
 using static RefundWorker.Inbound.Consumers.ConsumeContextTime;
 
 namespace RefundWorker.Inbound.Consumers;
 
-/// <summary>Marks a payment code paid or withdrawn; later inquiries for it are refused with 404xx19.</summary>
-public sealed class CvsPaymentCodeClosedConsumer(CvsPaymentCodeStore store, TimeProvider time) : IConsumer<CvsPaymentCodeClosed>
+/// <summary>Marks a payment code paid or withdrawn; later inquiries for it are refused with 404xx19. Held, not
+/// faulted, while PostgreSQL is away (<see cref="DatabaseGate"/>).</summary>
+public sealed class CvsPaymentCodeClosedConsumer(CvsPaymentCodeStore store, DatabaseGate gate, TimeProvider time) : IConsumer<CvsPaymentCodeClosed>
 {
     public Task Consume(ConsumeContext<CvsPaymentCodeClosed> context)
-        => store.CloseAsync(context.Message, SentAt(context, time), context.CancellationToken);
+        => gate.RunAsync("A payment code closure", ct => store.CloseAsync(context.Message, SentAt(context, time), ct), context.CancellationToken);
 }

@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using RefundWorker.Availability;
 using RefundWorker.Extensions;
 
 namespace RefundWorker.Inbound.Consumers;
@@ -11,7 +13,7 @@ public sealed class CvsPaymentCodeIssuedConsumerDefinition : ConsumerDefinition<
     public CvsPaymentCodeIssuedConsumerDefinition() => EndpointName = QueueName;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CvsPaymentCodeIssuedConsumer> consumerConfigurator, IRegistrationContext context)
-        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName);
+        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName, context);
 }
 
 /// <summary>Endpoint <c>cvs-payment-code-closed</c>: quorum queue like the host's request endpoints.</summary>
@@ -22,7 +24,7 @@ public sealed class CvsPaymentCodeClosedConsumerDefinition : ConsumerDefinition<
     public CvsPaymentCodeClosedConsumerDefinition() => EndpointName = QueueName;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CvsPaymentCodeClosedConsumer> consumerConfigurator, IRegistrationContext context)
-        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName);
+        => InboundTopology.ConfigureEndpoint(endpointConfigurator, QueueName, context);
 }
 
 internal static class InboundTopology
@@ -31,10 +33,12 @@ internal static class InboundTopology
     /// The host's request-endpoint topology (<see cref="MessagingTopology.ConfigureRequestEndpoint"/>: quorum queue,
     /// delivery limit, dead-lettering into <c>&lt;queue&gt;_error</c>, whose arguments AddMessaging trims for every
     /// endpoint), with one difference: an <see cref="InvalidCvsPaymentCodeException"/> is bad input from the order
-    /// system, so it goes to the error queue at once instead of through eight retries.
+    /// system, so it goes to the error queue at once instead of through eight retries. Like them it is paused while
+    /// PostgreSQL is away or not migrated (<see cref="GatedReceiveEndpoints"/>).
     /// </summary>
-    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, string queueName)
+    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpoint, string queueName, IServiceProvider services)
     {
+        services.GetRequiredService<GatedReceiveEndpoints>().Attach(endpoint);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             var error = queueName + "_error";
@@ -49,7 +53,8 @@ internal static class InboundTopology
             r.Ignore<InvalidCvsPaymentCodeException>();
             r.Ignore<System.Runtime.Serialization.SerializationException>();
             r.Ignore<System.Text.Json.JsonException>();
-            // PostgreSQL away for a moment: retried in memory; after that the fault goes to the error queue.
+            // PostgreSQL away is handled by the DatabaseGate (the consumer holds the message, nothing faults); what
+            // reaches this policy is retried in memory, then goes to the error queue.
             r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         });
     }

@@ -1,12 +1,14 @@
 using MassTransit;
+using RefundWorker.Availability;
 using RefundWorker.Contracts;
 using static RefundWorker.Inbound.Consumers.ConsumeContextTime;
 
 namespace RefundWorker.Inbound.Consumers;
 
-/// <summary>Stores an issued payment code so inquiries can be answered from PostgreSQL (idempotent upsert).</summary>
-public sealed class CvsPaymentCodeIssuedConsumer(CvsPaymentCodeStore store, TimeProvider time) : IConsumer<CvsPaymentCodeIssued>
+/// <summary>Stores an issued payment code so inquiries can be answered from PostgreSQL (idempotent upsert); held,
+/// not faulted, while PostgreSQL is away (<see cref="DatabaseGate"/>).</summary>
+public sealed class CvsPaymentCodeIssuedConsumer(CvsPaymentCodeStore store, DatabaseGate gate, TimeProvider time) : IConsumer<CvsPaymentCodeIssued>
 {
     public Task Consume(ConsumeContext<CvsPaymentCodeIssued> context)
-        => store.UpsertIssuedAsync(context.Message, SentAt(context, time), context.CancellationToken);
+        => gate.RunAsync("An issued payment code", ct => store.UpsertIssuedAsync(context.Message, SentAt(context, time), ct), context.CancellationToken);
 }

@@ -1,0 +1,230 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using RefundWorker.Options;
+
+namespace RefundWorker.Availability;
+
+/// <summary>
+/// Stops the request endpoints while the <see cref="DatabaseGate"/> is closed and starts them when it opens. An
+/// endpoint joins by calling <see cref="Attach"/> from its consumer definition; MassTransit then reports it here when
+/// it is ready. Stops and starts run one at a time on this service's loop, never on the probe loop, so a stop that
+/// waits for held messages does not delay noticing that PostgreSQL is back.
+/// </summary>
+public sealed class GatedReceiveEndpoints(
+    DatabaseGate gate, IHostApplicationLifetime lifetime, IOptions<DatabaseGateOptions> options, ILogger<GatedReceiveEndpoints> logger)
+    : BackgroundService, IReceiveEndpointObserver
+{
+    private sealed class Entry(IReceiveEndpoint endpoint, string name)
+    {
+        public IReceiveEndpoint Endpoint { get; } = endpoint;
+
+        public string Name { get; } = name;
+
+        /// <summary>Consuming (MassTransit reported it ready) and not stopped by us since.</summary>
+        public bool Running { get; set; }
+
+        /// <summary>Stopped by the gate: started again when it opens.</summary>
+        public bool Paused { get; set; }
+    }
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Uri, Entry> _endpoints = [];
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Puts the endpoint under the gate (call from a consumer definition's ConfigureConsumer).</summary>
+    public void Attach(IReceiveEndpointConfigurator endpoint) => endpoint.ConnectReceiveEndpointObserver(this);
+
+    /// <summary>Queue names the gate has stopped, for readiness.</summary>
+    public IReadOnlyList<string> Paused
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _endpoints.Values.Where(e => e.Paused).Select(e => e.Name).Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        gate.StateChanged += Wake;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _wake.WaitAsync(stoppingToken);
+                // Once the host stops, the bus stops every endpoint itself; starting one now would race it.
+                if (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                await ReconcileAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            gate.StateChanged -= Wake;
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    {
+        List<Entry> entries;
+        lock (_lock)
+        {
+            entries = [.. _endpoints.Values];
+        }
+
+        foreach (var entry in entries)
+        {
+            var status = gate.Status;
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            bool stop, start;
+            lock (_lock)
+            {
+                stop = status.State == GateState.Closed && entry.Running;
+                start = status.State == GateState.Open && entry.Paused;
+                if (stop)
+                {
+                    entry.Running = false;
+                    entry.Paused = true;
+                }
+                else if (start)
+                {
+                    entry.Paused = false;
+                }
+            }
+
+            if (stop)
+            {
+                await StopEndpointAsync(entry, status);
+            }
+            else if (start)
+            {
+                StartEndpoint(entry, stoppingToken);
+            }
+        }
+    }
+
+    private async Task StopEndpointAsync(Entry entry, GateStatus status)
+    {
+        logger.LogWarning("Stopping receive endpoint {Queue}: {Reason}", entry.Name, status.Description);
+        // MassTransit cancels the consumers still holding messages after its ConsumerStopTimeout (StopGracePeriod);
+        // the token here only keeps a stop that hangs on a dead broker from blocking the loop for good.
+        using var safety = new CancellationTokenSource(options.Value.StopGracePeriod + TimeSpan.FromSeconds(30));
+        try
+        {
+            await entry.Endpoint.Stop(safety.Token);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Stopping receive endpoint {Queue} did not complete cleanly", entry.Name);
+        }
+    }
+
+    private void StartEndpoint(Entry entry, CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Ready is reported back through the observer, which marks it running.
+            entry.Endpoint.Start(stoppingToken);
+            logger.LogInformation("Started receive endpoint {Queue} again", entry.Name);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Starting receive endpoint {Queue} failed; trying again", entry.Name);
+            lock (_lock)
+            {
+                entry.Paused = true;
+            }
+
+            _ = RetryLaterAsync(stoppingToken);
+        }
+    }
+
+    private async Task RetryLaterAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(options.Value.ProbeInterval, stoppingToken);
+            Wake();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
+    {
+        if (!ready.IsStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            if (!_endpoints.TryGetValue(ready.InputAddress, out var entry))
+            {
+                entry = new Entry(ready.ReceiveEndpoint, ready.InputAddress.AbsolutePath.Split('/').Last());
+                _endpoints[ready.InputAddress] = entry;
+            }
+
+            entry.Running = true;
+            entry.Paused = false;
+        }
+
+        // An endpoint that became ready while the gate is closed (a pod started before the migration) is stopped.
+        if (gate.Status.State == GateState.Closed)
+        {
+            Wake();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    Task IReceiveEndpointObserver.Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+    Task IReceiveEndpointObserver.Completed(ReceiveEndpointCompleted completed)
+    {
+        lock (_lock)
+        {
+            if (_endpoints.TryGetValue(completed.InputAddress, out var entry))
+            {
+                entry.Running = false;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    Task IReceiveEndpointObserver.Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+}
