@@ -17,6 +17,10 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // MassTransit reports usage telemetry to a third-party host by default. A refund worker in a payments
+            // network connects only to its providers, broker, database and telemetry endpoint: off, in code, so no
+            // deployer has to know an environment variable for it.
+            x.DisableUsageTelemetry();
 
             x.AddConsumer<RefundRequestedConsumer, RefundRequestedConsumerDefinition>();
             x.AddConsumer<CancelRequestedConsumer, CancelRequestedConsumerDefinition>();
