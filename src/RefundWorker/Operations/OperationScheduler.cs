@@ -12,7 +12,7 @@ namespace RefundWorker.Operations;
 /// schedule lives in the table, not in memory and not in a broker plugin.
 /// </summary>
 public sealed class OperationScheduler(
-    OperationStore store, OperationExecutor executor, LeaseKeeper leases, WorkerNode node, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OperationScheduler> logger)
+    OperationStore store, OperationExecutor executor, LeaseKeeper leases, Availability.DatabaseGate gate, WorkerNode node, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OperationScheduler> logger)
     : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -35,6 +35,16 @@ public sealed class OperationScheduler(
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimed = 0;
+            try
+            {
+                // While PostgreSQL is away there is nothing to claim: wait for the gate instead of failing every poll.
+                await gate.WaitUntilOpenAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             var limit = Math.Min(o.SchedulerBatchSize, executor.FreeSlots);
             if (limit > 0)
             {
