@@ -9,17 +9,8 @@ namespace RefundWorker.Consumers;
 /// <summary>Accepts <see cref="CancelRequested"/> messages in batches, like <see cref="RefundRequestedConsumer"/>.</summary>
 public sealed class CancelRequestedConsumer(AcceptService accept, TimeProvider time) : IConsumer<Batch<CancelRequested>>
 {
-    public async Task Consume(ConsumeContext<Batch<CancelRequested>> context)
-    {
-        var now = time.GetUtcNow();
-        var ops = new List<Persistence.Operation>(context.Message.Length);
-        foreach (var m in context.Message)
-        {
-            ops.Add(OperationFactory.FromMessage(m.Message, now));
-        }
-
-        await accept.AcceptAsync(ops, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<Batch<CancelRequested>> context)
+        => BatchAcceptor.AcceptAsync(context, accept, time, OperationFactory.FromMessage, nameof(CancelRequestedConsumer));
 }
 
 /// <summary>Endpoint <c>cancel-requested</c>.</summary>
