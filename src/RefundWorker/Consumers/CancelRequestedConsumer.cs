@@ -11,17 +11,7 @@ namespace RefundWorker.Consumers;
 public sealed class CancelRequestedConsumer(AcceptService accept, DatabaseGate gate, TimeProvider time) : IConsumer<Batch<CancelRequested>>
 {
     public Task Consume(ConsumeContext<Batch<CancelRequested>> context)
-        => gate.RunAsync("A batch of cancel requests", ct =>
-        {
-            var now = time.GetUtcNow();
-            var ops = new List<Persistence.Operation>(context.Message.Length);
-            foreach (var m in context.Message)
-            {
-                ops.Add(OperationFactory.FromMessage(m.Message, now));
-            }
-
-            return accept.AcceptAsync(ops, ct);
-        }, context.CancellationToken);
+        => BatchAcceptor.AcceptAsync(context, accept, gate, time, OperationFactory.FromMessage, nameof(CancelRequestedConsumer));
 }
 
 /// <summary>Endpoint <c>cancel-requested</c>.</summary>

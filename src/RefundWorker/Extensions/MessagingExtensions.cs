@@ -116,6 +116,8 @@ public static class MessagingTopology
         {
             r.Ignore<System.Runtime.Serialization.SerializationException>();
             r.Ignore<System.Text.Json.JsonException>();
+            // A request PostgreSQL refused to record even alone: waiting does not change that.
+            r.Ignore<UnrecordableRequestException>();
             r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         });
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RefundWorker.Contracts;
+using RefundWorker.Persistence;
 
 namespace RefundWorker.Inbound;
 
@@ -20,7 +21,7 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
         var now = time.GetUtcNow();
         var sent = sentAt.ToUniversalTime();
         var expiresAt = message.ExpiresAt.ToUniversalTime();
-        await db.Database.ExecuteSqlAsync(
+        await RefusedDataIsInvalidAsync($"CvsPaymentCodeIssued for payNo '{message.PayNo}'", () => db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO cvs_payment_codes
               (pay_no, partner_service_id, customer_no, pay_no_name, goods_name, pay_no_phone, pay_no_email,
@@ -45,7 +46,7 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
               updated_at = EXCLUDED.updated_at
             WHERE cvs_payment_codes.issued_message_sent_at <= EXCLUDED.issued_message_sent_at
             """,
-            ct);
+            ct));
     }
 
     /// <summary>
@@ -59,21 +60,41 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
             throw new InvalidCvsPaymentCodeException($"CvsPaymentCodeClosed.PayNo must be 1 to 12 characters (got {message.PayNo?.Length ?? 0}).");
         }
 
-        var reason = string.IsNullOrWhiteSpace(message.Reason) ? "closed" : message.Reason.Trim();
-        if (reason.Length > 100)
+        if (!IsStorable(message.PayNo))
         {
-            reason = reason[..100];
+            throw new InvalidCvsPaymentCodeException("CvsPaymentCodeClosed.PayNo contains a control character or broken UTF-16.");
         }
 
+        // The reason is only shown back in the inquiry's refusal: kept, cleaned of what PostgreSQL refuses, bounded.
+        var reason = string.IsNullOrWhiteSpace(message.Reason) ? "closed" : StorageText.Clean(message.Reason.Trim(), 100);
+
         var closedAt = sentAt.ToUniversalTime();
-        await db.Database.ExecuteSqlAsync(
+        await RefusedDataIsInvalidAsync($"CvsPaymentCodeClosed for payNo '{message.PayNo}'", () => db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO cvs_payment_code_closures (pay_no, reason, closed_at)
             VALUES ({message.PayNo}, {reason}, {closedAt})
             ON CONFLICT (pay_no) DO NOTHING
             """,
-            ct);
+            ct));
     }
+
+    /// <summary>
+    /// A message PostgreSQL refuses (a rule the validation does not know) is bad input too: it faults at once with
+    /// PostgreSQL's reason instead of being retried for minutes. Connection failures propagate and are retried.
+    /// </summary>
+    private static async Task RefusedDataIsInvalidAsync(string what, Func<Task<int>> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception e) when (PostgresErrors.IsDataError(e))
+        {
+            throw new InvalidCvsPaymentCodeException($"{StorageText.Clean(what, 200)} could not be stored: PostgreSQL refused it ({PostgresErrors.Describe(e)}).", e);
+        }
+    }
+
+    private static bool IsStorable(string value) => StorageText.IndexOfControlCharacter(value) < 0 && StorageText.IndexOfUnpairedSurrogate(value) < 0;
 
     /// <summary>
     /// The inquiry answers these fields verbatim and the seed fixes their sizes; a message that breaks them is a
@@ -122,6 +143,10 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
             {
                 errors.Add($"{name} must contain digits only");
             }
+            else
+            {
+                CheckCharacters(value, name);
+            }
         }
 
         void CheckOptional(string? value, string name, int max)
@@ -129,6 +154,23 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
             if (value is not null && value.Length > max)
             {
                 errors.Add($"{name} must be at most {max} characters");
+            }
+            else if (value is not null)
+            {
+                CheckCharacters(value, name);
+            }
+        }
+
+        // The inquiry answers these verbatim (and PostgreSQL refuses NUL): a control character is a defect upstream.
+        void CheckCharacters(string value, string name)
+        {
+            if (StorageText.IndexOfControlCharacter(value) is var i and >= 0)
+            {
+                errors.Add($"{name} must not contain control characters (U+{(int)value[i]:X4} at position {i + 1})");
+            }
+            else if (StorageText.IndexOfUnpairedSurrogate(value) >= 0)
+            {
+                errors.Add($"{name} must be valid Unicode (it contains an unpaired UTF-16 surrogate)");
             }
         }
     }

@@ -10,33 +10,56 @@ using RefundWorker.Telemetry;
 
 namespace RefundWorker.Operations;
 
-/// <summary>What one accept transaction did.</summary>
-public sealed record AcceptResult(int Accepted, int Duplicates, int Rejected, int Republished);
+/// <summary>What accepting a batch did.</summary>
+public sealed record AcceptResult(int Accepted, int Duplicates, int Rejected, int Republished)
+{
+    /// <summary>Requests PostgreSQL refused to record even alone (nothing of them is stored); the rest of the batch
+    /// was accepted. The consumer faults exactly these messages.</summary>
+    public IReadOnlyList<UnrecordableRequest> Unrecordable { get; init; } = [];
+
+    public static AcceptResult operator +(AcceptResult a, AcceptResult b) => new(a.Accepted + b.Accepted, a.Duplicates + b.Duplicates,
+        a.Rejected + b.Rejected, a.Republished + b.Republished) { Unrecordable = [.. a.Unrecordable, .. b.Unrecordable] };
+}
+
+/// <summary>A request PostgreSQL refused to record, with its reason. <see cref="Operation"/> is the instance that was
+/// passed to <see cref="AcceptService.AcceptAsync"/>.</summary>
+public sealed record UnrecordableRequest(Operation Operation, string Reason);
 
 /// <summary>
-/// Durable accept of a batch of requests in ONE PostgreSQL transaction: validate with the SNAP rules, insert the
-/// valid ones (multi-row <c>INSERT … ON CONFLICT DO NOTHING</c> over the unique keys), sort the rest into duplicates
-/// and conflicts, record invalid and conflicting ones as Rejected with their event in the outbox, and re-queue the
-/// recorded outcome of duplicates of finished operations. After the commit, new operations go straight to the
-/// executor under a lease taken in the same insert, so the happy path costs this commit and the outcome commit.
+/// Durable accept of a batch of requests in ONE PostgreSQL transaction: validate with the SNAP rules and what the
+/// columns can store, insert the valid ones (multi-row <c>INSERT … ON CONFLICT DO NOTHING</c> over the unique keys),
+/// sort the rest into duplicates and conflicts, record invalid and conflicting ones as Rejected with their event in
+/// the outbox, and re-queue the recorded outcome of duplicates of finished operations. After the commit, new
+/// operations go straight to the executor under a lease taken in the same insert, so the happy path costs this commit
+/// and the outcome commit.
 /// </summary>
+/// <remarks>
+/// Validation runs before any insert, so an invalid request is a rejection, not a failed batch. Should PostgreSQL
+/// still refuse the batch's data (a rule the validation does not know, e.g. a constraint added by a DBA), the batch
+/// is accepted in halves, down to single requests, in transactions of their own: only the request that cannot be
+/// recorded even alone is left out and reported in <see cref="AcceptResult.Unrecordable"/>. Any other failure
+/// (connection lost, timeout) propagates, and the consumer's retry and redelivery run the whole batch again, which
+/// the unique keys make harmless for the parts already committed.
+/// </remarks>
 public sealed class AcceptService(
     OperationStore store, SnapProviderRegistry providers, OperationExecutor executor, LeaseKeeper leases, OutboxSignal outbox, WorkerNode node,
     IOptions<WorkerOptions> options, TimeProvider time, ILogger<AcceptService> logger)
 {
+    /// <summary>One incoming request after validation: the row to insert, live or Rejected.</summary>
+    private sealed record Prepared(Operation Incoming, Operation Row);
+
     public async Task<AcceptResult> AcceptAsync(IReadOnlyList<Operation> incoming, CancellationToken ct)
     {
         using var activity = WorkerTelemetry.Source.StartActivity("refund.accept");
         activity?.SetTag("batch.size", incoming.Count);
         var now = time.GetUtcNow();
-        var valid = new List<Operation>(incoming.Count);
-        var rejected = new List<Operation>();
+        var prepared = new List<Prepared>(incoming.Count);
         foreach (var op in incoming)
         {
             var errors = ProviderRequests.Validate(providers, op);
             if (errors.Count > 0)
             {
-                rejected.Add(Reject(op, errors, now));
+                prepared.Add(new Prepared(op, Reject(op, errors, now)));
                 continue;
             }
 
@@ -46,8 +69,46 @@ public sealed class AcceptService(
             op.LeaseOwner = node.Id;
             op.LeaseToken = Guid.NewGuid();
             op.LeaseUntil = now + options.Value.LeaseDuration;
-            valid.Add(op);
+            prepared.Add(new Prepared(op, op));
         }
+
+        WorkerTelemetry.AcceptBatchSize.Record(incoming.Count);
+        var result = await AcceptIsolatingAsync(prepared, ct);
+        activity?.SetTag("accepted", result.Accepted);
+        return result;
+    }
+
+    /// <summary>The batch in one transaction; if PostgreSQL refuses its data, each half in its own, down to one.</summary>
+    private async Task<AcceptResult> AcceptIsolatingAsync(IReadOnlyList<Prepared> items, CancellationToken ct)
+    {
+        try
+        {
+            return await AcceptOnceAsync(items, ct);
+        }
+        catch (Exception e) when (PostgresErrors.IsDataError(e) && !ct.IsCancellationRequested)
+        {
+            var reason = PostgresErrors.Describe(e);
+            if (items.Count == 1)
+            {
+                var op = items[0].Incoming;
+                logger.LogError(e, "PostgreSQL refused to record request {RequestId} for {Key}: {Reason}; it goes to the error queue",
+                    op.RequestId, StorageText.Clean(OperationFactory.KeyText(op), 300), reason);
+                return new AcceptResult(0, 0, 0, 0) { Unrecordable = [new UnrecordableRequest(op, reason)] };
+            }
+
+            logger.LogWarning("PostgreSQL refused a batch of {Count} requests ({Reason}); accepting it in halves to isolate the request it refuses",
+                items.Count, reason);
+            var half = items.Count / 2;
+            var first = await AcceptIsolatingAsync([.. items.Take(half)], ct);
+            return first + await AcceptIsolatingAsync([.. items.Skip(half)], ct);
+        }
+    }
+
+    private async Task<AcceptResult> AcceptOnceAsync(IReadOnlyList<Prepared> items, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var valid = items.Where(p => p.Row.State != OperationState.Rejected).Select(p => p.Row).ToList();
+        var rejected = items.Where(p => p.Row.State == OperationState.Rejected).Select(p => p.Row).ToList();
 
         // A stable order keeps two batches that share keys from waiting on each other in opposite orders.
         valid.Sort(static (a, b) => string.CompareOrdinal(SortKey(a), SortKey(b)));
@@ -121,7 +182,6 @@ public sealed class AcceptService(
             await tx.CommitAsync(ct);
 
             var rejectedCount = rejectedInserted.Count;
-            WorkerTelemetry.AcceptBatchSize.Record(incoming.Count);
             WorkerTelemetry.Accepted.Add(accepted.Count);
             WorkerTelemetry.Rejected.Add(rejectedCount);
             WorkerTelemetry.Duplicates.Add(duplicates);
@@ -138,7 +198,6 @@ public sealed class AcceptService(
                 }
             }
 
-            activity?.SetTag("accepted", accepted.Count);
             // Hand over after the commit: the lease taken by the insert keeps other replicas away meanwhile.
             foreach (var op in accepted)
             {
@@ -169,9 +228,13 @@ public sealed class AcceptService(
         }
     }
 
+    /// <summary>The Rejected row of <paramref name="op"/>, made storable: the request may carry exactly what
+    /// PostgreSQL refuses (see <see cref="RequestStorageRules.ForStorage(Operation)"/>).</summary>
     private static Operation Reject(Operation op, IReadOnlyList<RejectionError> errors, DateTimeOffset now)
     {
+        errors = RequestStorageRules.ForStorage(errors);
         var r = op.Copy();
+        RequestStorageRules.ForStorage(r);
         r.Id = Guid.CreateVersion7(now);
         r.State = OperationState.Rejected;
         r.NextAttemptAt = null;
@@ -180,11 +243,7 @@ public sealed class AcceptService(
         r.LeaseUntil = null;
         r.CompletedAt = now;
         r.RejectionErrors = JsonSerializer.Serialize(errors, OperationFactory.Json);
-        r.OutcomeMessage = string.Join("; ", errors.Select(e => e.Message));
-        if (r.OutcomeMessage.Length > 1000)
-        {
-            r.OutcomeMessage = r.OutcomeMessage[..1000];
-        }
+        r.OutcomeMessage = StorageText.Clean(string.Join("; ", errors.Select(e => e.Message)), ColumnSizes.Operations.FreeText);
 
         return r;
     }

@@ -276,10 +276,12 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         p.Add(Arr(transitions.Select(t => t.Attempts).ToArray(), NpgsqlDbType.Integer));
         p.Add(Arr(transitions.Select(t => t.Queries).ToArray(), NpgsqlDbType.Integer));
         p.Add(Arr(transitions.Select(t => t.NextAttemptAt).ToArray(), NpgsqlDbType.TimestampTz));
-        p.Add(Text(transitions.Select(t => t.ResponseCode)));
-        p.Add(Text(transitions.Select(t => t.ErrorCode)));
-        p.Add(Text(transitions.Select(t => t.OutcomeMessage)));
-        p.Add(Text(transitions.Select(t => t.ReferenceNo)));
+        // What a provider sent is cleaned and bounded here (NUL, broken UTF-16, over-long text), so one odd answer
+        // cannot make PostgreSQL refuse the whole group.
+        p.Add(Text(transitions.Select(t => StorageText.CleanOrNull(t.ResponseCode, ColumnSizes.Operations.ResponseCode))));
+        p.Add(Text(transitions.Select(t => StorageText.CleanOrNull(t.ErrorCode, ColumnSizes.Operations.ErrorCode))));
+        p.Add(Text(transitions.Select(t => StorageText.CleanOrNull(t.OutcomeMessage, ColumnSizes.Operations.FreeText))));
+        p.Add(Text(transitions.Select(t => StorageText.CleanOrNull(t.ReferenceNo, ColumnSizes.Operations.FreeText))));
         p.Add(Arr(transitions.Select(t => t.OutcomeTime).ToArray(), NpgsqlDbType.TimestampTz));
         p.Add(Arr(transitions.Select(t => t.CompletedAt).ToArray(), NpgsqlDbType.TimestampTz));
         p.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -309,17 +311,17 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
             var a = insert.Parameters;
             a.Add(Arr(attempts.Select(x => x.OperationId).ToArray(), NpgsqlDbType.Uuid));
             a.Add(Arr(attempts.Select(x => x.Number).ToArray(), NpgsqlDbType.Integer));
-            a.Add(Text(attempts.Select(x => x.Action)));
-            a.Add(Text(attempts.Select(x => x.Provider)));
-            a.Add(Text(attempts.Select(x => x.ExternalId)));
+            a.Add(Text(attempts.Select(x => StorageText.Clean(x.Action, ColumnSizes.Attempts.Action))));
+            a.Add(Text(attempts.Select(x => StorageText.Clean(x.Provider, ColumnSizes.Attempts.Provider))));
+            a.Add(Text(attempts.Select(x => StorageText.Clean(x.ExternalId, ColumnSizes.Attempts.ExternalId))));
             a.Add(Arr(attempts.Select(x => x.RequestedAt).ToArray(), NpgsqlDbType.TimestampTz));
             a.Add(Arr(attempts.Select(x => x.HttpStatus).ToArray(), NpgsqlDbType.Integer));
-            a.Add(Text(attempts.Select(x => x.ResponseCode)));
-            a.Add(Text(attempts.Select(x => x.Classification)));
-            a.Add(Text(attempts.Select(x => x.TransportFailure)));
+            a.Add(Text(attempts.Select(x => StorageText.CleanOrNull(x.ResponseCode, ColumnSizes.Attempts.ResponseCode))));
+            a.Add(Text(attempts.Select(x => StorageText.Clean(x.Classification, ColumnSizes.Attempts.Classification))));
+            a.Add(Text(attempts.Select(x => StorageText.CleanOrNull(x.TransportFailure, ColumnSizes.Attempts.TransportFailure))));
             a.Add(Arr(attempts.Select(x => x.LatencyMs).ToArray(), NpgsqlDbType.Double));
-            a.Add(Text(attempts.Select(x => x.TraceId)));
-            a.Add(Text(attempts.Select(x => x.Detail)));
+            a.Add(Text(attempts.Select(x => StorageText.CleanOrNull(x.TraceId, ColumnSizes.Attempts.TraceId))));
+            a.Add(Text(attempts.Select(x => StorageText.CleanOrNull(x.Detail, ColumnSizes.Attempts.Detail))));
             batch.BatchCommands.Add(insert);
         }
 
@@ -332,6 +334,14 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         }
 
         return applied;
+    }
+
+    /// <summary>One operation by id, or null (the outcome writer reads it to park a refused transition).</summary>
+    public async Task<Operation?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {OperationColumns} FROM operations WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid });
+        return (await ReadOperationsAsync(cmd, ct)).SingleOrDefault();
     }
 
     private static async Task<List<Operation>> ReadOperationsAsync(NpgsqlCommand cmd, CancellationToken ct)

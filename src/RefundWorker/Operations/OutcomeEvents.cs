@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RefundWorker.Contracts;
 using RefundWorker.Persistence;
+using Columns = RefundWorker.Persistence.ColumnSizes.Operations;
 
 namespace RefundWorker.Operations;
 
@@ -14,7 +15,51 @@ public sealed record OutboxEnvelope(Guid Id, string Type, string Payload)
 /// <summary>Builds the outcome event of an operation from its final row.</summary>
 public static class OutcomeEvents
 {
-    public static OutboxEnvelope For(Operation op, DateTimeOffset now) => op.Kind == OperationKind.Refund ? Refund(op, now) : Cancel(op, now);
+    public static OutboxEnvelope For(Operation op, DateTimeOffset now)
+    {
+        op = Storable(op);
+        return op.Kind == OperationKind.Refund ? Refund(op, now) : Cancel(op, now);
+    }
+
+    /// <summary>
+    /// The event is stored as jsonb in the outbox, which refuses <c>\u0000</c> and unpaired surrogates, and what a
+    /// provider sent (its responseMessage inside the outcome message, its referenceNo) may carry them. The event
+    /// carries the text cleaned and bounded as the operation row stores it (OperationStore.WriteTransitionsAsync).
+    /// </summary>
+    private static Operation Storable(Operation op)
+    {
+        var responseCode = StorageText.CleanOrNull(op.ResponseCode, Columns.ResponseCode);
+        var errorCode = StorageText.CleanOrNull(op.ErrorCode, Columns.ErrorCode);
+        var message = StorageText.CleanOrNull(op.OutcomeMessage, Columns.FreeText);
+        var referenceNo = StorageText.CleanOrNull(op.ReferenceNo, Columns.FreeText);
+        var provider = StorageText.Clean(op.Provider);
+        var merchantId = StorageText.CleanOrNull(op.MerchantId);
+        var partnerRefundNo = StorageText.CleanOrNull(op.PartnerRefundNo);
+        var originalReferenceNo = StorageText.CleanOrNull(op.OriginalReferenceNo);
+        var originalPartnerReferenceNo = StorageText.CleanOrNull(op.OriginalPartnerReferenceNo);
+        var currency = StorageText.CleanOrNull(op.Currency);
+        if (ReferenceEquals(responseCode, op.ResponseCode) && ReferenceEquals(errorCode, op.ErrorCode)
+            && ReferenceEquals(message, op.OutcomeMessage) && ReferenceEquals(referenceNo, op.ReferenceNo)
+            && ReferenceEquals(provider, op.Provider) && ReferenceEquals(merchantId, op.MerchantId)
+            && ReferenceEquals(partnerRefundNo, op.PartnerRefundNo) && ReferenceEquals(originalReferenceNo, op.OriginalReferenceNo)
+            && ReferenceEquals(originalPartnerReferenceNo, op.OriginalPartnerReferenceNo) && ReferenceEquals(currency, op.Currency))
+        {
+            return op;
+        }
+
+        var copy = op.Copy();
+        copy.ResponseCode = responseCode;
+        copy.ErrorCode = errorCode;
+        copy.OutcomeMessage = message;
+        copy.ReferenceNo = referenceNo;
+        copy.Provider = provider;
+        copy.MerchantId = merchantId;
+        copy.PartnerRefundNo = partnerRefundNo;
+        copy.OriginalReferenceNo = originalReferenceNo;
+        copy.OriginalPartnerReferenceNo = originalPartnerReferenceNo;
+        copy.Currency = currency;
+        return copy;
+    }
 
     private static OutboxEnvelope Refund(Operation op, DateTimeOffset now) => op.State switch
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RefundWorker.Options;
 using RefundWorker.Outbox;
+using RefundWorker.Persistence;
 using RefundWorker.Telemetry;
 
 namespace RefundWorker.Operations;
@@ -11,7 +12,8 @@ namespace RefundWorker.Operations;
 /// <summary>
 /// Group commit of decided transitions: whatever has queued while the previous commit was in flight is written in
 /// one transaction (operations updated, outcome events into the outbox, attempts recorded), so under load one
-/// PostgreSQL commit carries many outcomes and an idle worker still commits each at once.
+/// PostgreSQL commit carries many outcomes and an idle worker still commits each at once. A transition PostgreSQL
+/// refuses never holds up the others: the group is split to isolate it and its operation is parked in NeedsReview.
 /// </summary>
 public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, OutboxSignal outbox, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OutcomeWriter> logger)
     : BackgroundService
@@ -48,7 +50,14 @@ public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, Outb
         }
     }
 
-    private async Task CommitAsync(List<Transition> batch, CancellationToken stoppingToken)
+    /// <summary>
+    /// Commits <paramref name="batch"/>, retrying while PostgreSQL is unavailable. When PostgreSQL refuses the data
+    /// (<see cref="PostgresErrors.IsDataError"/>) the group is split in halves, each committed on its own, until the
+    /// one transition it refuses is alone; that operation is parked in NeedsReview (<see cref="ParkAsync"/>) and
+    /// every other outcome is recorded. Returns false only when <paramref name="parking"/> and the single transition
+    /// was refused (the caller tries a smaller park).
+    /// </summary>
+    private async Task<bool> CommitAsync(List<Transition> batch, CancellationToken stoppingToken, bool parking = false)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
@@ -68,44 +77,137 @@ public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, Outb
                 }
 
                 // Committed (or found lost): nothing to keep alive any more.
-                foreach (var t in batch)
-                {
-                    leases.Release(t.OperationId, t.LeaseToken);
-                }
-
+                Release(batch);
                 if (batch.Any(t => t.Event is not null && applied.Contains(t.OperationId)))
                 {
                     outbox.Notify();
                 }
 
-                return;
+                return true;
+            }
+            catch (Exception e) when (PostgresErrors.IsDataError(e))
+            {
+                // The same rows are refused on every try: retrying the group as it is would wedge every outcome
+                // behind this one. Isolate the refused transition instead.
+                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                if (batch.Count > 1)
+                {
+                    logger.LogWarning("PostgreSQL refused a group of {Count} outcomes ({Reason}); committing it in halves to isolate the refused one",
+                        batch.Count, PostgresErrors.Describe(e));
+                    var half = batch.Count / 2;
+                    var first = await CommitAsync(batch.GetRange(0, half), stoppingToken, parking);
+                    var second = await CommitAsync(batch.GetRange(half, batch.Count - half), stoppingToken, parking);
+                    return first && second;
+                }
+
+                if (parking)
+                {
+                    return false;
+                }
+
+                await ParkAsync(batch[0], e, stoppingToken);
+                return true;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                if (stoppingToken.IsCancellationRequested)
+                if (!await BackOffAsync(e, batch.Count, delay, stoppingToken))
                 {
-                    // Stopping with PostgreSQL away: the leases expire and the operations are reconciled.
-                    logger.LogError(e, "Could not record {Count} outcomes while stopping; their leases will expire", batch.Count);
-                    foreach (var t in batch)
-                    {
-                        leases.Release(t.OperationId, t.LeaseToken);
-                    }
-
-                    return;
-                }
-
-                logger.LogWarning(e, "Recording {Count} outcomes failed; retrying in {Delay}", batch.Count, delay);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
+                    Release(batch);
+                    return true;
                 }
 
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
             }
         }
+    }
+
+    /// <summary>
+    /// Records the operation of a transition PostgreSQL refused in NeedsReview, with the reason and its NeedsReview
+    /// event (<see cref="OutcomeParking"/>), under the same lease. The refused transition's attempts go with it;
+    /// should they be what PostgreSQL refuses, the park is recorded without them (they are logged). If even that is
+    /// refused, the lease is left to expire and the operation is reconciled.
+    /// </summary>
+    private async Task ParkAsync(Transition refused, Exception error, CancellationToken stoppingToken)
+    {
+        var reason = PostgresErrors.Describe(error);
+        logger.LogError(error, "PostgreSQL refused the {State} of operation {OperationId} ({Reason}); parking the operation in NeedsReview",
+            refused.State, refused.OperationId, reason);
+        var delay = TimeSpan.FromMilliseconds(100);
+        Persistence.Operation? op;
+        while (true)
+        {
+            try
+            {
+                op = await store.FindAsync(refused.OperationId, CancellationToken.None);
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                if (!await BackOffAsync(e, 1, delay, stoppingToken))
+                {
+                    Release([refused]);
+                    return;
+                }
+
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+
+        if (op is null || op.LeaseToken != refused.LeaseToken)
+        {
+            logger.LogWarning("Operation {OperationId} is no longer under this lease; the current lease holder reconciles it", refused.OperationId);
+            Release([refused]);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (await CommitAsync([OutcomeParking.Park(op, refused, reason, now, withAttempts: true)], stoppingToken, parking: true))
+        {
+            return;
+        }
+
+        foreach (var a in refused.AttemptsMade)
+        {
+            logger.LogError("Attempt {Number} ({Action}, X-EXTERNAL-ID {ExternalId}, HTTP {HttpStatus}, {ResponseCode}) of operation {OperationId} could not be recorded",
+                a.Number, StorageText.Clean(a.Action, 16), StorageText.Clean(a.ExternalId, 64), a.HttpStatus, StorageText.CleanOrNull(a.ResponseCode, 16), a.OperationId);
+        }
+
+        if (!await CommitAsync([OutcomeParking.Park(op, refused, reason, now, withAttempts: false)], stoppingToken, parking: true))
+        {
+            logger.LogCritical("PostgreSQL refused even the NeedsReview of operation {OperationId}; its lease will expire and it will be reconciled", refused.OperationId);
+            Release([refused]);
+        }
+    }
+
+    /// <summary>Waits before the next try after a transient failure; false when stopping (give up: leases expire).</summary>
+    /// <summary>Stops renewing the leases of these transitions (committed, or left to expire).</summary>
+    private void Release(IEnumerable<Transition> transitions)
+    {
+        foreach (var t in transitions)
+        {
+            leases.Release(t.OperationId, t.LeaseToken);
+        }
+    }
+
+    private async Task<bool> BackOffAsync(Exception e, int count, TimeSpan delay, CancellationToken stoppingToken)
+    {
+        if (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping with PostgreSQL away: the leases expire and the operations are reconciled.
+            logger.LogError(e, "Could not record {Count} outcomes while stopping; their leases will expire", count);
+            return false;
+        }
+
+        logger.LogWarning(e, "Recording {Count} outcomes failed; retrying in {Delay}", count, delay);
+        try
+        {
+            await Task.Delay(delay, time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return true;
     }
 }

@@ -71,10 +71,18 @@ public static class ProviderRequests
     };
 
     /// <summary>
-    /// Every reason the request cannot be sent, one per field or rule (empty when it is valid). Names SNAP fields by
+    /// Every reason the request cannot be sent or recorded, one per field or rule (empty when it is valid): the
+    /// provider's table, then what the columns can store (<see cref="RequestStorageRules"/>). Names SNAP fields by
     /// their JSON path and message fields by their contract name (<c>provider</c>, <c>currency</c>).
     /// </summary>
     public static IReadOnlyList<RejectionError> Validate(SnapProviderRegistry providers, Operation op)
+    {
+        var errors = ValidateForProvider(providers, op);
+        RequestStorageRules.AddErrors(op, errors);
+        return errors;
+    }
+
+    private static List<RejectionError> ValidateForProvider(SnapProviderRegistry providers, Operation op)
     {
         var errors = new List<RejectionError>();
         if (op.RequestId == Guid.Empty)

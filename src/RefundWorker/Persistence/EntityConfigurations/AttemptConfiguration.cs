@@ -11,14 +11,14 @@ public sealed class AttemptConfiguration : IEntityTypeConfiguration<Attempt>
         builder.ToTable("attempts");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Id).UseIdentityAlwaysColumn();
-        builder.Property(x => x.Action).HasMaxLength(16);
-        builder.Property(x => x.Provider).HasMaxLength(64);
-        builder.Property(x => x.ExternalId).HasMaxLength(64);
-        builder.Property(x => x.ResponseCode).HasMaxLength(16);
-        builder.Property(x => x.Classification).HasMaxLength(32);
-        builder.Property(x => x.TransportFailure).HasMaxLength(32);
-        builder.Property(x => x.TraceId).HasMaxLength(32);
-        builder.Property(x => x.Detail).HasMaxLength(256);
+        builder.Property(x => x.Action).HasMaxLength(ColumnSizes.Attempts.Action);
+        builder.Property(x => x.Provider).HasMaxLength(ColumnSizes.Attempts.Provider);
+        builder.Property(x => x.ExternalId).HasMaxLength(ColumnSizes.Attempts.ExternalId);
+        builder.Property(x => x.ResponseCode).HasMaxLength(ColumnSizes.Attempts.ResponseCode);
+        builder.Property(x => x.Classification).HasMaxLength(ColumnSizes.Attempts.Classification);
+        builder.Property(x => x.TransportFailure).HasMaxLength(ColumnSizes.Attempts.TransportFailure);
+        builder.Property(x => x.TraceId).HasMaxLength(ColumnSizes.Attempts.TraceId);
+        builder.Property(x => x.Detail).HasMaxLength(ColumnSizes.Attempts.Detail);
         // X-EXTERNAL-ID is unique per partner per day at the provider; here it is unique for good.
         builder.HasIndex(x => new { x.Provider, x.ExternalId }).IsUnique().HasDatabaseName("ux_attempts_external_id");
         builder.HasIndex(x => x.OperationId).HasDatabaseName("ix_attempts_operation_id");

@@ -11,30 +11,39 @@ public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
 {
     public const string ActiveStates = "state NOT IN ('Rejected')";
 
+    /// <summary>
+    /// The filter of <c>ux_operations_rejected_request</c>. A request without a RequestId (the empty GUID) is
+    /// rejected and recorded like any invalid one, but it is left out of the index: two different messages that both
+    /// lack a RequestId must not be taken for one redelivered message (the second would get the first one's
+    /// rejection re-published). Such a message is therefore recorded, and its RefundRejected/CancelRejected (RequestId
+    /// empty, key fields as sent) published, each time it is delivered.
+    /// </summary>
+    public const string RejectedWithRequestId = "state = 'Rejected' AND request_id <> '00000000-0000-0000-0000-000000000000'::uuid";
+
     public void Configure(EntityTypeBuilder<Operation> builder)
     {
         builder.ToTable("operations");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Id).ValueGeneratedNever();
-        builder.Property(x => x.Kind).HasConversion(v => v == OperationKind.Refund ? "refund" : "cancel", v => v == "refund" ? OperationKind.Refund : OperationKind.Cancel).HasMaxLength(16);
-        builder.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
-        builder.Property(x => x.Provider).HasMaxLength(64);
-        builder.Property(x => x.MerchantId).HasMaxLength(64);
-        builder.Property(x => x.PartnerRefundNo).HasMaxLength(64);
-        builder.Property(x => x.ExternalId).HasMaxLength(64);
-        builder.Property(x => x.OriginalReferenceNo).HasMaxLength(128);
-        builder.Property(x => x.OriginalPartnerReferenceNo).HasMaxLength(128);
-        builder.Property(x => x.OriginalExternalId).HasMaxLength(128);
-        builder.Property(x => x.ExternalStoreId).HasMaxLength(128);
-        builder.Property(x => x.SubMerchantId).HasMaxLength(128);
-        builder.Property(x => x.Amount).HasColumnType("numeric(20,2)");
-        builder.Property(x => x.Currency).HasMaxLength(3);
+        builder.Property(x => x.Kind).HasConversion(v => v == OperationKind.Refund ? "refund" : "cancel", v => v == "refund" ? OperationKind.Refund : OperationKind.Cancel).HasMaxLength(ColumnSizes.Operations.Kind);
+        builder.Property(x => x.State).HasConversion<string>().HasMaxLength(ColumnSizes.Operations.State);
+        builder.Property(x => x.Provider).HasMaxLength(ColumnSizes.Operations.Provider);
+        builder.Property(x => x.MerchantId).HasMaxLength(ColumnSizes.Operations.MerchantId);
+        builder.Property(x => x.PartnerRefundNo).HasMaxLength(ColumnSizes.Operations.PartnerRefundNo);
+        builder.Property(x => x.ExternalId).HasMaxLength(ColumnSizes.Operations.ExternalId);
+        builder.Property(x => x.OriginalReferenceNo).HasMaxLength(ColumnSizes.Operations.OriginalReferenceNo);
+        builder.Property(x => x.OriginalPartnerReferenceNo).HasMaxLength(ColumnSizes.Operations.OriginalPartnerReferenceNo);
+        builder.Property(x => x.OriginalExternalId).HasMaxLength(ColumnSizes.Operations.OriginalExternalId);
+        builder.Property(x => x.ExternalStoreId).HasMaxLength(ColumnSizes.Operations.ExternalStoreId);
+        builder.Property(x => x.SubMerchantId).HasMaxLength(ColumnSizes.Operations.SubMerchantId);
+        builder.Property(x => x.Amount).HasColumnType($"numeric({ColumnSizes.Operations.AmountPrecision},{ColumnSizes.Operations.AmountScale})");
+        builder.Property(x => x.Currency).HasMaxLength(ColumnSizes.Operations.Currency);
         builder.Property(x => x.AdditionalInfo).HasColumnType("jsonb");
         builder.Property(x => x.RejectionErrors).HasColumnType("jsonb");
-        builder.Property(x => x.Fingerprint).HasMaxLength(64);
-        builder.Property(x => x.LeaseOwner).HasMaxLength(128);
-        builder.Property(x => x.ResponseCode).HasMaxLength(16);
-        builder.Property(x => x.ErrorCode).HasMaxLength(64);
+        builder.Property(x => x.Fingerprint).HasMaxLength(ColumnSizes.Operations.Fingerprint);
+        builder.Property(x => x.LeaseOwner).HasMaxLength(ColumnSizes.Operations.LeaseOwner);
+        builder.Property(x => x.ResponseCode).HasMaxLength(ColumnSizes.Operations.ResponseCode);
+        builder.Property(x => x.ErrorCode).HasMaxLength(ColumnSizes.Operations.ErrorCode);
 
         builder.HasIndex(x => new { x.Provider, x.MerchantId, x.PartnerRefundNo })
             .IsUnique().HasDatabaseName("ux_operations_refund_key")
@@ -48,7 +57,7 @@ public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
         // A redelivered invalid message is recognised by its RequestId instead of a second rejection.
         builder.HasIndex(x => x.RequestId)
             .IsUnique().HasDatabaseName("ux_operations_rejected_request")
-            .HasFilter("state = 'Rejected'");
+            .HasFilter(RejectedWithRequestId);
         // The scheduler's work list: only live rows, ordered by due time.
         builder.HasIndex(x => x.NextAttemptAt)
             .HasDatabaseName("ix_operations_due")
