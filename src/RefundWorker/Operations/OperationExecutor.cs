@@ -37,6 +37,7 @@ public sealed class OperationExecutor : BackgroundService
     private readonly IExternalIdGenerator _externalIds;
     private readonly OutcomeWriter _writer;
     private readonly LeaseKeeper _leases;
+    private readonly OperationStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<OperationExecutor> _logger;
     private readonly OperationStateMachine _machine;
@@ -44,7 +45,7 @@ public sealed class OperationExecutor : BackgroundService
     private int _inFlight;
 
     public OperationExecutor(IOptions<WorkerOptions> options, SnapProviderRegistry providers, ProviderGateway gateway,
-        IExternalIdGenerator externalIds, OutcomeWriter writer, LeaseKeeper leases, TimeProvider time, ILogger<OperationExecutor> logger)
+        IExternalIdGenerator externalIds, OutcomeWriter writer, LeaseKeeper leases, OperationStore store, TimeProvider time, ILogger<OperationExecutor> logger)
     {
         _options = options.Value;
         _providers = providers;
@@ -52,6 +53,7 @@ public sealed class OperationExecutor : BackgroundService
         _externalIds = externalIds;
         _writer = writer;
         _leases = leases;
+        _store = store;
         _time = time;
         _logger = logger;
         _machine = new OperationStateMachine(_options);
@@ -195,6 +197,15 @@ public sealed class OperationExecutor : BackgroundService
             // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
             // may still land, so this send's refusal proves nothing either.
             return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: queries > 0, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        }
+
+        // Reconciling. A replica that lost its lease before its outcome commit (PostgreSQL away longer than the
+        // lease) may still have recorded the provider's success answer in the trail: that answer is proof.
+        if (await _store.FindRecordedSuccessAsync(op.Id, ct) is { } recorded)
+        {
+            var code = ResponseCode.TryParse(recorded.ResponseCode, out var c) ? c : (ResponseCode?)null;
+            return Apply(op, item, Decision.Succeed(code, op.ReferenceNo, op.OutcomeTime,
+                $"confirmed by the provider's answer {recorded.ResponseCode} to attempt {recorded.Number}, recorded in the attempt trail"), made, attempts, queries);
         }
 
         if (!hasQuery)

@@ -337,6 +337,19 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>One operation by id, or null (the outcome writer reads it to park a refused transition).</summary>
+    /// <summary>
+    /// The provider's own success answer to a send of this operation, if the trail holds one: written when a
+    /// replica's outcome commit lost its lease (PostgreSQL away longer than the lease), it proves the refund landed.
+    /// </summary>
+    public async Task<(int Number, string? ResponseCode)?> FindRecordedSuccessAsync(Guid operationId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT number, response_code FROM attempts WHERE operation_id = $1 AND action = 'send' AND classification = 'Success' ORDER BY number LIMIT 1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = operationId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+    }
+
     public async Task<Operation?> FindAsync(Guid id, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT {OperationColumns} FROM operations WHERE id = $1");

@@ -46,6 +46,48 @@ public sealed class AttemptTrailTests(WorkerFixture fx) : IAsyncLifetime
         Assert.Equal(1, succeeded.Attempts);
         Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
     }
+
+    [Fact]
+    public async Task Should_succeed_from_the_recorded_answer_without_asking_when_the_trail_holds_the_providers_success()
+    {
+        // A partial NICEPAY refund: a status query could not prove it (no refund list, "04" proves only a full
+        // refund). The trail holds the provider's 2007800 to its send, recorded by a replica whose lease ended
+        // before its outcome commit: that is proof, and the refund must not end in NeedsReview.
+        var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+        var request = Requests.NicepayRefund(original, 1_000m);
+        var op = OperationFactory.FromMessage(request, DateTimeOffset.UtcNow);
+        op.State = OperationState.Reconciling;
+        op.Attempts = 1;
+        op.NextAttemptAt = DateTimeOffset.UtcNow.AddMinutes(5);
+        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMinutes(1), CancellationToken.None));
+            await using var insert = new Npgsql.NpgsqlCommand(
+                """
+                INSERT INTO attempts (operation_id, number, action, provider, external_id, requested_at, http_status, response_code, classification, latency_ms)
+                VALUES ($1, 1, 'send', 'nicepay', $2, now(), 200, '2007800', 'Success', 12)
+                """, conn, tx);
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = op.Id });
+            insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = request.ExternalId });
+            await insert.ExecuteNonQueryAsync();
+            await tx.CommitAsync();
+        }
+
+        var queriesBefore = fx.Sandbox.Stats.Snapshot().Where(l => l.Provider == "nicepay" && l.Operation == SandboxOperation.Query).Sum(l => l.Count);
+        await using (var due = fx.Database.DataSource.CreateCommand("UPDATE operations SET next_attempt_at = clock_timestamp() WHERE id = $1"))
+        {
+            due.Parameters.Add(new Npgsql.NpgsqlParameter { Value = op.Id });
+            await due.ExecuteNonQueryAsync();
+        }
+
+        var succeeded = await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId);
+
+        Assert.Equal(1, succeeded.Attempts);
+        Assert.Equal("2007800", succeeded.ResponseCode);
+        var queriesAfter = fx.Sandbox.Stats.Snapshot().Where(l => l.Provider == "nicepay" && l.Operation == SandboxOperation.Query).Sum(l => l.Count);
+        Assert.Equal(queriesBefore, queriesAfter);
+    }
 }
 
 /// <summary>
