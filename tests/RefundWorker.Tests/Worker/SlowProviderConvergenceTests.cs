@@ -33,6 +33,11 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
         {
             Latency = new LatencySettings { Distribution = LatencyDistribution.Fixed, FixedMs = Latency.TotalMilliseconds },
         });
+        // Lists refunds in its status answer, so a call that genuinely timed out (a loaded machine) is resolved by
+        // one query instead of ending in NeedsReview; it still books every re-sent partnerRefundNo again.
+        var behaviour = fx.Sandbox.Behaviours.Get(Provider);
+        behaviour.ListRefundsInQuery = true;
+        fx.Sandbox.Behaviours.Set(Provider, behaviour);
         var before = Calls();
         var requests = Build();
         var workers = new List<WorkerProcess>();
@@ -59,7 +64,12 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
             var after = Calls();
             var refundCalls = after.Refunds - before.Refunds;
             var queries = after.Queries - before.Queries;
-            output.WriteLine($"{replicas} replicas: {Count} resolved in {elapsed.TotalSeconds:0.0} s (capacity of one replica {capacity.TotalSeconds:0} s); {refundCalls} refund calls, {queries} status queries");
+            // Calls whose outcome was genuinely unknown (timed out on a loaded machine): the only ones that may be
+            // queried, and re-sent if the query shows them not effected.
+            var ids = requests.Select(r => r.Request.RequestId).ToArray();
+            var unknown = await fx.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM attempts a JOIN operations o ON o.id = a.operation_id WHERE o.request_id = ANY($1) AND a.action = 'send' AND a.classification IN ('OutcomeUnknown', 'InFlight')", ids);
+            output.WriteLine($"{replicas} replicas: {Count} resolved in {elapsed.TotalSeconds:0.0} s (capacity of one replica {capacity.TotalSeconds:0} s); {refundCalls} refund calls, {queries} status queries, {unknown} sends with an unknown outcome");
 
             foreach (var (request, original) in requests)
             {
@@ -71,8 +81,9 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
                 Assert.True(booked == 1, $"{request.PartnerRefundNo} booked {booked} times");
             }
 
-            Assert.Equal(Count, refundCalls);
-            Assert.Equal(0, queries);
+            // Exactly one call per key and no query when no outcome was unknown (what a quiet machine shows).
+            Assert.InRange(refundCalls, Count, Count + unknown);
+            Assert.InRange(queries, 0, unknown);
             foreach (var w in workers)
             {
                 Assert.False(w.HasExited, w.Tail);
@@ -86,6 +97,7 @@ public sealed class SlowProviderConvergenceTests(SlowProviderFixture fx, ITestOu
             }
 
             fx.Sandbox.Faults.Set(Provider, new FaultSettings());
+            fx.Sandbox.Behaviours.Reset();
         }
     }
 
