@@ -1,11 +1,12 @@
+using RefundWorker.Admin;
 using RefundWorker.Extensions;
 using RefundWorker.Inbound;
 
 namespace RefundWorker;
 
 /// <summary>
-/// Builds the worker host: the refund/cancel pipeline, the health endpoints and the inbound SNAP endpoints NICEPAY
-/// calls (Inbound/). Program.cs runs it; tests build it in-process with their own configuration.
+/// Builds the worker host: the refund/cancel pipeline, the health endpoints, the inbound SNAP endpoints NICEPAY
+/// calls (Inbound/) and the on-call admin API (Admin/). Program.cs runs it; tests build it in-process with their own configuration.
 /// </summary>
 public static class WorkerApp
 {
@@ -19,12 +20,15 @@ public static class WorkerApp
         builder.AddSnapProviders();
         builder.AddInboundSnap();
         builder.AddMessaging(bus => bus.AddInboundConsumers());
+        // Before the worker: provider pauses are loaded before the scheduler claims anything.
+        builder.AddAdmin();
         builder.AddWorker();
         builder.Services.AddHostedService<StopConsumingFirst>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapInboundSnap();
+        app.MapAdmin();
         return app;
     }
 }

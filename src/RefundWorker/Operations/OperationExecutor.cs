@@ -38,6 +38,7 @@ public sealed class OperationExecutor : BackgroundService
     private readonly OutcomeWriter _writer;
     private readonly LeaseKeeper _leases;
     private readonly OperationStore _store;
+    private readonly Admin.ProviderPauses _pauses;
     private readonly TimeProvider _time;
     private readonly ILogger<OperationExecutor> _logger;
     private readonly OperationStateMachine _machine;
@@ -45,7 +46,7 @@ public sealed class OperationExecutor : BackgroundService
     private int _inFlight;
 
     public OperationExecutor(IOptions<WorkerOptions> options, SnapProviderRegistry providers, ProviderGateway gateway,
-        IExternalIdGenerator externalIds, OutcomeWriter writer, LeaseKeeper leases, OperationStore store, TimeProvider time, ILogger<OperationExecutor> logger)
+        IExternalIdGenerator externalIds, OutcomeWriter writer, LeaseKeeper leases, OperationStore store, Admin.ProviderPauses pauses, TimeProvider time, ILogger<OperationExecutor> logger)
     {
         _options = options.Value;
         _providers = providers;
@@ -54,6 +55,7 @@ public sealed class OperationExecutor : BackgroundService
         _writer = writer;
         _leases = leases;
         _store = store;
+        _pauses = pauses;
         _time = time;
         _logger = logger;
         _machine = new OperationStateMachine(_options);
@@ -174,6 +176,12 @@ public sealed class OperationExecutor : BackgroundService
             return Apply(op, item, Decision.Review(op.ResponseCode is { } rc && ResponseCode.TryParse(rc, out var code) ? code : null,
                 $"Deadline passed: not resolved within Worker:MaxOperationAge ({_options.MaxOperationAge}) of being accepted ({sent}; state {op.State}; last: {op.OutcomeMessage ?? "none"})."),
                 made, attempts, queries);
+        }
+
+        if (_pauses.IsPaused(op.Provider))
+        {
+            // Paused by an operator during an incident: no call, no attempt spent; the lease ends at the commit.
+            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + _pauses.RecheckAfter, made, attempts, queries);
         }
 
         if (!_providers.TryGet(op.Provider, out var provider))

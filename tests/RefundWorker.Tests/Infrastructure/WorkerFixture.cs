@@ -143,6 +143,7 @@ public class WorkerFixture : IAsyncLifetime
             b.WebHost.UseUrls("http://127.0.0.1:0");
             b.Configuration.AddInMemoryCollection(settings);
             b.Logging.ClearProviders();
+            ConfigureWorker(b);
         });
         await app.StartAsync();
         _workers.Add(app);
@@ -152,6 +153,11 @@ public class WorkerFixture : IAsyncLifetime
         }
 
         return app;
+    }
+
+    /// <summary>Lets a derived fixture add to every worker it starts (e.g. a capturing logger).</summary>
+    protected virtual void ConfigureWorker(WebApplicationBuilder builder)
+    {
     }
 
     public async Task StopWorkerAsync(WebApplication app)
