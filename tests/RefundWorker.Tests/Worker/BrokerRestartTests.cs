@@ -66,7 +66,16 @@ public sealed class BrokerRestartTests(BrokerRestartFixture fx, ITestOutputHelpe
 
             // Assert: every request resolved exactly once (one MessageId: a re-publish after a lost confirm repeats it),
             // one refund at the provider each, nothing dead-lettered, the same process throughout.
-            await outcomes.WaitForAllAsync([.. requests.Select(r => r.RequestId)], TimeSpan.FromMinutes(3));
+            try
+            {
+                await outcomes.WaitForAllAsync([.. requests.Select(r => r.RequestId)], TimeSpan.FromMinutes(3));
+            }
+            catch (TimeoutException e)
+            {
+                // Dead-lettered requests never get an outcome: say where they are.
+                Assert.Fail($"{e.Message} {ErrorQueue} holds {await fx.Broker.MessageCountAsync(ErrorQueue)}:{Environment.NewLine}{await fx.Broker.DrainAsync(ErrorQueue, 3)}");
+            }
+
             await Task.Delay(TimeSpan.FromSeconds(2));
             foreach (var (request, original) in requests.Zip(originals))
             {
