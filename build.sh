@@ -158,6 +158,15 @@ ensure_postgres_binaries() {
   apt_install postgresql
 }
 
+# The broker restart tests run a RabbitMQ node of their own (rabbitmq-server under /usr/lib/rabbitmq/bin, or
+# RABBITMQ_BIN) that they stop and start; the shared broker is never touched. Needed even when the shared services
+# come from the environment or from docker compose.
+ensure_rabbitmq_binaries() {
+  if [ -n "${RABBITMQ_BIN:-}" ] || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then return 0; fi
+  command -v apt-get >/dev/null || die "the broker restart tests need rabbitmq-server: install it or set RABBITMQ_BIN"
+  apt_install rabbitmq-server
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -200,7 +209,7 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; build; run_tests ;;
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; build; run_tests ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac

@@ -50,12 +50,12 @@ public sealed record GateStatus(GateState State, string Description, DateTimeOff
 /// tried again in place, up to <c>InPlaceRetries</c> times.
 /// </para>
 /// <para>
-/// What it costs against the delivery limit (<see cref="Extensions.MessagingTopology.DeliveryLimit"/>, 10): RabbitMQ
+/// What it costs against the delivery limit (<see cref="Extensions.MessagingTopology.DeliveryLimit"/>, 30): RabbitMQ
 /// before 4.3 counts every return of a message to a quorum queue (nack, or its consumer's channel closing) as a
 /// delivery. An outage returns only what the consumers held when it began (at most the prefetch window per
 /// replica), once, whatever its length; a pod that starts before the migration job does the same once. So a
-/// request is dead-lettered by outages only if it was held at the start of ten separate outages or restarts, which
-/// the hysteresis above makes unlikely. A consumer that crashes the process with a message still counts, as before:
+/// request is dead-lettered only if it was held at more than thirty separate outages, restarts and reconnects; the
+/// limit is sized for that. A consumer that crashes the process with a message still counts, as before:
 /// that is what the limit is for.
 /// </para>
 /// </remarks>

@@ -14,6 +14,8 @@ public static class MessagingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
     {
+        builder.Services.AddOptions<RequestQueueOptions>().BindConfiguration(RequestQueueOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RequestQueueOptions>, RequestQueueOptionsValidator>();
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -85,12 +87,31 @@ public static class MessagingExtensions
 public static class MessagingTopology
 {
     /// <summary>
-    /// A message redelivered this many times (e.g. it crashed the process each time) is dead-lettered. RabbitMQ before
-    /// 4.3 counts every return to the queue, so the messages a consumer holds when PostgreSQL goes away spend one
-    /// delivery per outage (not per minute of it): see <see cref="DatabaseGate"/>. Changing it changes the queue's
-    /// arguments, which RabbitMQ refuses on an existing queue: a policy is the way to raise it in place.
+    /// The request queues' <c>x-delivery-limit</c> (default of <c>Worker:RequestQueues:DeliveryLimit</c>): a message
+    /// returned to the queue more often than this is dead-lettered into <c>&lt;queue&gt;_error</c>. It is a backstop for
+    /// a message that crashes the process (MassTransit already moves a message whose consumer throws to the error
+    /// queue after its retries), so it must never be reached by a valid request on a bad day.
     /// </summary>
-    public const int DeliveryLimit = 10;
+    /// <remarks>
+    /// <para>
+    /// RabbitMQ before 4.3 counts every return, whatever its cause: a consumer's channel closing because the broker
+    /// (or one cluster node) restarts, a reconnect after a network blip, a replica killed or stopped with requests
+    /// prefetched, a PostgreSQL outage (one return per outage, see <see cref="DatabaseGate"/>). Returned messages are
+    /// delivered again first, so under a backlog the same prefetch window (up to 300 per replica) takes every hit.
+    /// A bad day, counted generously: a broker rolling upgrade (3 nodes: up to 3), a worker deploy and its rollback
+    /// (3 replicas each: up to 6), two PostgreSQL failovers (2), a few connection drops and OOM kills (3 or 4): about
+    /// 15. The limit is twice that. Checked on RabbitMQ 3.10.8: a limit of L lets a message be delivered L + 1
+    /// times; the next return dead-letters it with <c>x-death</c> reason <c>delivery_limit</c> and no MassTransit
+    /// fault headers. The price of a higher limit is paid only by a message that kills the process: it crashes a
+    /// replica up to 31 times (spread over replicas and crash-loop backoff) before it is set aside.
+    /// </para>
+    /// <para>
+    /// RabbitMQ refuses to redeclare a queue with another <c>x-delivery-limit</c> (PRECONDITION_FAILED, inequivalent
+    /// arg), and a policy's <c>delivery-limit</c> only lowers a queue argument. Queues created by a version that
+    /// declared 10 keep 10: set <c>Worker:RequestQueues:DeliveryLimit</c> to 10 for them, or recreate the queues.
+    /// </para>
+    /// </remarks>
+    public const int DeliveryLimit = 30;
 
     /// <summary>
     /// Quorum queue with a delivery limit whose dead-letter exchange is the endpoint's error exchange, so a message
@@ -107,7 +128,7 @@ public static class MessagingTopology
         {
             var error = queueName + "_error";
             rabbit.SetQuorumQueue();
-            rabbit.SetQueueArgument("x-delivery-limit", DeliveryLimit);
+            rabbit.SetQueueArgument("x-delivery-limit", services.GetRequiredService<IOptions<RequestQueueOptions>>().Value.DeliveryLimit);
             rabbit.SetQueueArgument("x-dead-letter-exchange", error);
             rabbit.BindDeadLetterQueue(error, error, q => q.SetQuorumQueue());
         }

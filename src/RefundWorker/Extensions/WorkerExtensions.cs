@@ -28,6 +28,8 @@ public static class WorkerExtensions
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
         services.AddOptions<UnroutableOutboxOptions>().BindConfiguration(UnroutableOutboxOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UnroutableOutboxOptions>, UnroutableOutboxOptionsValidator>();
+        services.AddOptions<OutboxCleanupOptions>().BindConfiguration(OutboxCleanupOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OutboxCleanupOptions>, OutboxCleanupOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerNode>();
         services.AddSingleton<ProviderGateway>();
@@ -41,6 +43,8 @@ public static class WorkerExtensions
         services.AddSingleton<RabbitMqOutboxPublisher>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddSingleton<OutboxRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRetention>());
         services.AddSingleton<OutcomeWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<OutcomeWriter>());
         services.AddSingleton<OperationExecutor>();

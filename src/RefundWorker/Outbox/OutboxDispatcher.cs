@@ -23,13 +23,24 @@ namespace RefundWorker.Outbox;
 /// exponential backoff (<c>Worker:Unroutable:RetryBase</c> doubling up to <c>RetryMax</c>), so it is delivered once
 /// a subscriber binds a queue. <c>SELECT * FROM outbox WHERE sent_at IS NULL AND unroutable_at IS NOT NULL</c> lists
 /// them. Sent rows keep <c>unroutable_at</c> as a record that they once waited for a subscriber.
+/// <para>
+/// A row this build cannot publish at all (<see cref="UnpublishableRows"/>: a type it does not know, a payload that
+/// is not a JSON object or is too large for the broker) is parked in the same transaction that claimed it:
+/// <c>parked_at</c> and <c>parked_reason</c> are set, it is counted on <c>refundworker.outbox.parked</c> and logged
+/// once, and it is never claimed again, so the rows behind it go out. Left unsent, a full batch of them at the head
+/// of the table used to be claimed, skipped and claimed again forever. About once a minute, parked rows that this
+/// build can publish (a type a newer version wrote, parked by an older replica during a rolling deploy) are released.
+/// Sent rows older than the retention are deleted by <see cref="OutboxRetention"/>; parked rows are kept until an
+/// operator deals with them.
+/// </para>
 /// </remarks>
 public sealed class OutboxDispatcher(
     NpgsqlDataSource dataSource, RabbitMqOutboxPublisher publisher, OutboxSignal signal, DatabaseGate gate, IOptions<WorkerOptions> options,
     IOptions<UnroutableOutboxOptions> unroutable, TimeProvider time, ILogger<OutboxDispatcher> logger)
     : BackgroundService
 {
-    private DateTimeOffset _nextCleanup;
+    private static readonly TimeSpan ReleaseInterval = TimeSpan.FromMinutes(1);
+    private DateTimeOffset _nextRelease;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,14 +52,13 @@ public sealed class OutboxDispatcher(
                 // While PostgreSQL is away (or not migrated) there is nothing to read: wait for the gate instead of
                 // failing, and logging, every poll.
                 await gate.WaitUntilOpenAsync(stoppingToken);
-                int sent;
+                await ReleaseParkedAsync(stoppingToken);
+                int settled;
                 do
                 {
-                    sent = await DispatchBatchAsync(o.OutboxBatchSize, stoppingToken);
+                    settled = await DispatchBatchAsync(o.OutboxBatchSize, stoppingToken);
                 }
-                while (sent == o.OutboxBatchSize && !stoppingToken.IsCancellationRequested);
-
-                await CleanupAsync(stoppingToken);
+                while (settled == o.OutboxBatchSize && !stoppingToken.IsCancellationRequested);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -70,7 +80,11 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>Publishes one batch; returns how many rows it claimed.</summary>
+    /// <summary>
+    /// Publishes one batch; returns how many rows it settled (confirmed, returned as unroutable, or parked). Fewer than
+    /// the batch size means the table is drained or the broker did not confirm some: either way the loop waits for
+    /// the next poll instead of claiming the same rows again at once.
+    /// </summary>
     public async Task<int> DispatchBatchAsync(int limit, CancellationToken ct)
     {
         using var activity = WorkerTelemetry.Source.StartActivity("outbox.dispatch");
@@ -80,7 +94,7 @@ public sealed class OutboxDispatcher(
         await using (var cmd = new NpgsqlCommand(
             """
             SELECT id, type, payload::text FROM outbox
-            WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+            WHERE sent_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
             ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED
             """, conn, tx))
         {
@@ -100,17 +114,23 @@ public sealed class OutboxDispatcher(
 
         activity?.SetTag("batch.size", rows.Count);
         var publishable = new List<OutboxRow>(rows.Count);
+        var parked = new List<(Guid Id, string Type, string Code, string Reason)>();
         foreach (var (id, type, payload) in rows)
         {
-            if (RabbitMqOutboxPublisher.IsKnownType(type))
+            if (UnpublishableRows.Check(type, payload) is { } why)
             {
-                publishable.Add(new OutboxRow(id, type, payload));
+                parked.Add((id, type, why.Code, why.Text));
             }
             else
             {
-                // Not ours to publish (a type from a newer version?): leave it for a process that knows it.
-                logger.LogError("Outbox row {Id} has unknown type {Type}; left unsent", id, type);
+                publishable.Add(new OutboxRow(id, type, payload));
             }
+        }
+
+        if (parked.Count > 0)
+        {
+            // Parked before publishing, in this transaction: if the publish below fails, they are parked all the same.
+            await MarkParkedAsync(conn, tx, parked, ct);
         }
 
         var results = publishable.Count == 0 ? PublishResults.None : await publisher.PublishAsync(publishable, time.GetUtcNow(), ct);
@@ -131,6 +151,16 @@ public sealed class OutboxDispatcher(
 
         await tx.CommitAsync(ct);
         WorkerTelemetry.OutboxPublished.Add(done.Count);
+        foreach (var p in parked)
+        {
+            // Once per row: a parked row is not claimed again.
+            WorkerTelemetry.OutboxParked.Add(1, new KeyValuePair<string, object?>("reason", p.Code));
+            logger.LogError(
+                "Outbox row {Id} ({Type}) parked, not published: {Reason}. It stays in the outbox with parked_at and parked_reason set "
+                + "and no longer holds up the rows behind it",
+                p.Id, p.Type, p.Reason);
+        }
+
         foreach (var type in results.Returned.GroupBy(r => r.Type))
         {
             var count = type.Count();
@@ -141,7 +171,7 @@ public sealed class OutboxDispatcher(
                 count, type.Key, type.First().Reason, RabbitMqOutboxPublisher.ExchangeOf(type.Key), type.First().Id);
         }
 
-        return rows.Count;
+        return done.Count + results.Returned.Count + parked.Count;
     }
 
     /// <summary>Records the return and schedules the next try: RetryBase x 2^(returns so far), at most RetryMax.</summary>
@@ -166,22 +196,45 @@ public sealed class OutboxDispatcher(
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task CleanupAsync(CancellationToken ct)
+    private async Task MarkParkedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(Guid Id, string Type, string Code, string Reason)> parked, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            UPDATE outbox AS o SET parked_at = $1, parked_reason = left(r.reason, 512)
+            FROM unnest($2::uuid[], $3::text[]) AS r(id, reason)
+            WHERE o.id = r.id
+            """, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = parked.Select(p => p.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = parked.Select(p => p.Reason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Un-parks rows this build can publish: the opposite of <see cref="UnpublishableRows.Check"/>, so a row
+    /// released here is published, not parked again. At most once a minute; the partial index keeps it cheap.
+    /// </summary>
+    private async Task ReleaseParkedAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (now < _nextCleanup)
+        if (now < _nextRelease)
         {
             return;
         }
 
-        _nextCleanup = now + TimeSpan.FromMinutes(10);
+        _nextRelease = now + ReleaseInterval;
         await using var cmd = dataSource.CreateCommand(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at < $1 LIMIT 10000)");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = now - options.Value.OutboxRetention, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        var deleted = await cmd.ExecuteNonQueryAsync(ct);
-        if (deleted > 0)
+            """
+            UPDATE outbox SET parked_at = NULL, parked_reason = NULL
+            WHERE parked_at IS NOT NULL AND sent_at IS NULL AND type = ANY($1)
+              AND jsonb_typeof(payload) = 'object' AND length(payload::text) <= $2
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = RabbitMqOutboxPublisher.KnownTypes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = UnpublishableRows.MaxPayloadChars, NpgsqlDbType = NpgsqlDbType.Integer });
+        var released = await cmd.ExecuteNonQueryAsync(ct);
+        if (released > 0)
         {
-            logger.LogInformation("Deleted {Count} sent outbox rows older than {Retention}", deleted, options.Value.OutboxRetention);
+            logger.LogWarning("Released {Count} parked outbox row(s) that this build can publish; they are published now", released);
         }
     }
 }

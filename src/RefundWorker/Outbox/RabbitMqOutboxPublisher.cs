@@ -49,6 +49,9 @@ public sealed class RabbitMqOutboxPublisher(IOptions<ConnectionStringsOptions> c
 
     public static bool IsKnownType(string type) => Types.ContainsKey(type);
 
+    /// <summary>Every event type this build publishes (full type names, as stored in <c>outbox.type</c>).</summary>
+    public static IEnumerable<string> KnownTypes => Types.Keys;
+
     /// <summary>The exchange events of <paramref name="type"/> are published to.</summary>
     public static string ExchangeOf(string type) => Types[type].Exchange;
 

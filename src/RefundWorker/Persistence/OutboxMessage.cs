@@ -33,4 +33,14 @@ public sealed class OutboxMessage
 
     /// <summary>Not published before this time (the backoff after a return); null: at once.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>
+    /// When the dispatcher set the row aside because it cannot publish it (a type this build does not know, a payload
+    /// that is not a JSON object, or one too large for the broker); null while it is publishable. A parked row is
+    /// never claimed again by a process that cannot publish it, so the rows behind it are not held up.
+    /// </summary>
+    public DateTimeOffset? ParkedAt { get; set; }
+
+    /// <summary>Why the row was parked, in words an operator can act on.</summary>
+    public string? ParkedReason { get; set; }
 }

@@ -14,7 +14,8 @@ namespace RefundWorker.Telemetry;
 /// <c>refundworker.requests.duplicate</c>, <c>refundworker.attempts</c> (tags provider, outcome),
 /// <c>refundworker.attempt.duration</c> (ms), <c>refundworker.outcomes</c> (tags kind, state),
 /// <c>refundworker.outbox.published</c>, <c>refundworker.outbox.unroutable</c> (tag type),
-/// <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>.
+/// <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>, <c>refundworker.outbox.parked</c>
+/// (tag reason).
 /// </remarks>
 public static class WorkerTelemetry
 {
@@ -38,4 +39,5 @@ public static class WorkerTelemetry
     public static readonly Counter<long> OutboxUnroutable = Meter.CreateCounter<long>("refundworker.outbox.unroutable", description: "Outbox events RabbitMQ returned because no queue is bound to their exchange (kept unsent, retried).");
     public static readonly Histogram<int> AcceptBatchSize = Meter.CreateHistogram<int>("refundworker.accept.batch.size", description: "Requests per accept transaction.");
     public static readonly Histogram<int> OutcomeBatchSize = Meter.CreateHistogram<int>("refundworker.outcome.batch.size", description: "Outcomes per group commit.");
+    public static readonly Counter<long> OutboxParked = Meter.CreateCounter<long>("refundworker.outbox.parked", description: "Outbox events set aside because this build cannot publish them (tag reason: unknown_type, not_an_object, too_large).");
 }

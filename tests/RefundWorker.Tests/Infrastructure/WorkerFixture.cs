@@ -129,8 +129,10 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>
     /// Starts (another) worker in this process on the fixture's database and vhost, and waits until
     /// <paramref name="readyPath"/> answers 200 (null: does not wait, for tests of a worker that must not get ready).
+    /// <paramref name="logging"/> adds logger providers (the fixture's workers log nowhere by default).
     /// </summary>
-    public async Task<WebApplication> StartWorkerAsync(IDictionary<string, string?>? overrides = null, string? readyPath = "/health/ready")
+    public async Task<WebApplication> StartWorkerAsync(
+        IDictionary<string, string?>? overrides = null, string? readyPath = "/health/ready", Action<ILoggingBuilder>? logging = null)
     {
         var settings = WorkerSettings();
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
@@ -144,6 +146,7 @@ public class WorkerFixture : IAsyncLifetime
             b.Configuration.AddInMemoryCollection(settings);
             b.Logging.ClearProviders();
             ConfigureWorker(b);
+            logging?.Invoke(b.Logging);
         });
         await app.StartAsync();
         _workers.Add(app);

@@ -1,7 +1,9 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using RefundWorker.Availability;
 using RefundWorker.Extensions;
+using RefundWorker.Options;
 
 namespace RefundWorker.Inbound.Consumers;
 
@@ -43,7 +45,7 @@ internal static class InboundTopology
         {
             var error = queueName + "_error";
             rabbit.SetQuorumQueue();
-            rabbit.SetQueueArgument("x-delivery-limit", MessagingTopology.DeliveryLimit);
+            rabbit.SetQueueArgument("x-delivery-limit", services.GetRequiredService<IOptions<RequestQueueOptions>>().Value.DeliveryLimit);
             rabbit.SetQueueArgument("x-dead-letter-exchange", error);
             rabbit.BindDeadLetterQueue(error, error, q => q.SetQuorumQueue());
         }

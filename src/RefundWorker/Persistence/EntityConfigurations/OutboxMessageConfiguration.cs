@@ -22,5 +22,9 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         builder.Property(x => x.UnroutableCount).HasDefaultValue(0);
         builder.Property(x => x.UnroutableReason).HasMaxLength(256);
         builder.HasIndex(x => x.UnroutableAt).HasDatabaseName("ix_outbox_unroutable").HasFilter("sent_at IS NULL AND unroutable_at IS NOT NULL");
+        // Parked as unpublishable (migration OutboxParked): the index lists them for operators and for the release
+        // of rows a newer build can publish.
+        builder.Property(x => x.ParkedReason).HasMaxLength(512);
+        builder.HasIndex(x => x.ParkedAt).HasDatabaseName("ix_outbox_parked").HasFilter("parked_at IS NOT NULL");
     }
 }
