@@ -1,5 +1,6 @@
 using RefundWorker.Contracts;
 using RefundWorker.Operations;
+using RefundWorker.Options;
 using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
@@ -39,6 +40,9 @@ public sealed class ExternalIdScopeTests(ExternalIdScopeFixture fx)
             Assert.IsType<RefundSucceeded>(bOutcome);
             Assert.Equal(DateOnly.FromDateTime(midnight.DateTime).AddDays(-1), await ExternalIdDateOfAsync(a.RequestId));
             Assert.Equal(DateOnly.FromDateTime(midnight.DateTime), await ExternalIdDateOfAsync(b.RequestId));
+            // The trail holds the id once per operation, each row completed by its outcome commit (the row appended
+            // before the call and the answer met on operation + X-EXTERNAL-ID).
+            Assert.Equal(["Success", "Success"], await TrailOfAsync(externalId));
 
             var c = NewRefund(externalId);
             await fx.PublishAsync(c);
@@ -98,6 +102,40 @@ public sealed class ExternalIdScopeTests(ExternalIdScopeFixture fx)
         Assert.Equal(ExternalIdDay.Of(at), inSql);
     }
 
+    [Fact]
+    public async Task Should_make_a_concurrent_accept_of_the_same_external_id_on_another_day_wait_and_skip_it_when_the_scope_is_Forever()
+    {
+        // Two accepts of one ExternalId on two days are not in one unique index entry: under Forever the advisory
+        // lock taken before the insert makes the second wait for the first and then see its row.
+        var externalId = Requests.ExternalId();
+        var now = DateTimeOffset.UtcNow;
+        var first = OperationFactory.FromMessage(NewRefund(externalId), now);
+        var second = OperationFactory.FromMessage(NewRefund(externalId), now.AddDays(1));
+        Assert.NotEqual(first.ExternalIdDate, second.ExternalIdDate);
+
+        await using var conn1 = await fx.Database.DataSource.OpenConnectionAsync();
+        await using var tx1 = await conn1.BeginTransactionAsync();
+        await OperationStore.LockExternalIdsAsync(conn1, tx1, [first], CancellationToken.None);
+        Assert.Contains(first.Id, await OperationStore.InsertOperationsAsync(conn1, tx1, [first], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None));
+
+        var secondAccept = Task.Run(async () =>
+        {
+            await using var conn2 = await fx.Database.DataSource.OpenConnectionAsync();
+            await using var tx2 = await conn2.BeginTransactionAsync();
+            await OperationStore.LockExternalIdsAsync(conn2, tx2, [second], CancellationToken.None);
+            var inserted = await OperationStore.InsertOperationsAsync(conn2, tx2, [second], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None);
+            await tx2.CommitAsync();
+            return inserted;
+        });
+        await Task.Delay(1000);
+        Assert.False(secondAccept.IsCompleted, "the second accept did not wait for the first");
+
+        await tx1.CommitAsync();
+        var insertedSecond = await secondAccept.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(insertedSecond);
+    }
+
     private RefundRequested NewRefund(string externalId) => NewRefund(externalId, out _);
 
     private RefundRequested NewRefund(string externalId, out RefundWorker.Sandbox.LedgerEntry original)
@@ -108,6 +146,21 @@ public sealed class ExternalIdScopeTests(ExternalIdScopeFixture fx)
 
     private Task<string> StateOfAsync(Guid requestId)
         => fx.Database.ScalarAsync<string>("SELECT state FROM operations WHERE request_id = $1", requestId);
+
+    private async Task<List<string>> TrailOfAsync(string externalId)
+    {
+        var classifications = new List<string>();
+        await using var cmd = fx.Database.DataSource.CreateCommand(
+            "SELECT a.classification FROM attempts a WHERE a.provider = 'nicepay' AND a.external_id = $1 ORDER BY a.requested_at");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = externalId });
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            classifications.Add(r.GetString(0));
+        }
+
+        return classifications;
+    }
 
     private Task<DateOnly> ExternalIdDateOfAsync(Guid requestId)
         => fx.Database.ScalarAsync<DateOnly>("SELECT external_id_date FROM operations WHERE request_id = $1", requestId);
