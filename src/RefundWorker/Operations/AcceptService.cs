@@ -119,14 +119,22 @@ public sealed class AcceptService(
         await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
+            var scope = options.Value.ExternalIdScope;
+            if (scope == ExternalIdScope.Forever)
+            {
+                // Other days are not in the unique index: serialise accepts of one ExternalId so the insert's lookup
+                // sees a concurrent accept of it on another day (one extra round trip, only under Forever).
+                await OperationStore.LockExternalIdsAsync(conn, tx, valid, ct);
+            }
+
             var leaseSentAt = time.GetTimestamp();
-            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, options.Value.LeaseDuration, ct);
+            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, options.Value.LeaseDuration, scope, ct);
             accepted = valid.Where(o => inserted.Contains(o.Id)).ToList();
             var skipped = valid.Where(o => !inserted.Contains(o.Id)).ToList();
             if (skipped.Count > 0)
             {
                 var existing = await OperationStore.FindExistingAsync(conn, tx, skipped, ct);
-                var usedByAttempts = await OperationStore.FindUsedExternalIdsAsync(conn, tx, skipped, ct);
+                var usedByAttempts = await OperationStore.FindUsedExternalIdsAsync(conn, tx, skipped, scope, ct);
                 foreach (var op in skipped)
                 {
                     var sameKey = existing.FirstOrDefault(e => SameKey(e, op));
@@ -147,8 +155,11 @@ public sealed class AcceptService(
                         continue;
                     }
 
-                    var sameExternalId = existing.FirstOrDefault(e => e.Provider == op.Provider && e.ExternalId == op.ExternalId);
-                    if (sameExternalId is not null || usedByAttempts.Contains((op.Provider, op.ExternalId)))
+                    // Taken means: by a live operation of the same Jakarta day (any day under Forever), or sent by an
+                    // attempt on that day. An operation of another day holding it is no conflict under Day.
+                    var sameExternalId = existing.FirstOrDefault(e => e.Provider == op.Provider && e.ExternalId == op.ExternalId
+                        && ExternalIdDay.Collide(scope, e.ExternalIdDate, op.ExternalIdDate));
+                    if (sameExternalId is not null || usedByAttempts.Contains((op.Provider, op.ExternalId, op.ExternalIdDate)))
                     {
                         var other = sameExternalId is null ? "an earlier attempt" : OperationFactory.KeyText(sameExternalId);
                         rejected.Add(Reject(op, [new RejectionError("externalId", "conflict", $"externalId '{op.ExternalId}' is already used by {other}.")], now));

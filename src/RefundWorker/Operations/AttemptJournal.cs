@@ -10,7 +10,8 @@ namespace RefundWorker.Operations;
 /// The attempt trail written before the wire: every X-EXTERNAL-ID is appended to <c>attempts</c> (classification
 /// <see cref="InFlight"/>) before the request that carries it is sent, so a crash between a call and its outcome
 /// commit, or a token refresh that retried with a new id, still leaves every id the worker ever sent on record. The
-/// outcome commit later fills in the answer on the same row (matched on provider + X-EXTERNAL-ID).
+/// outcome commit later fills in the answer on the same row (matched on operation + X-EXTERNAL-ID, the unique index
+/// <c>ux_attempts_operation_external_id</c>: one X-EXTERNAL-ID may recur across operations on different Jakarta days).
 /// <para>
 /// Appends that arrive while the previous one is in flight share one statement, so under load a batch of calls costs
 /// one round trip. An append that fails stops its call unsent (<see cref="AttemptNotRecordedException"/>).
@@ -79,7 +80,7 @@ public sealed class AttemptJournal(NpgsqlDataSource dataSource, ILogger<AttemptJ
             SELECT u.op, (SELECT coalesce(max(a.number), 0) + 1 FROM attempts a WHERE a.operation_id = u.op),
                    u.action, u.provider, u.external_id, u.at, '{InFlight}', 0, u.trace
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS u(op, action, provider, external_id, at, trace)
-            ON CONFLICT (provider, external_id) DO NOTHING
+            ON CONFLICT (operation_id, external_id) DO NOTHING
             """);
         cmd.Parameters.Add(OperationStore.Arr(batch.Select(e => e.OperationId).ToArray(), NpgsqlDbType.Uuid));
         cmd.Parameters.Add(OperationStore.Text(batch.Select(e => e.Action)));

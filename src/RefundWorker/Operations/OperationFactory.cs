@@ -32,6 +32,7 @@ public static class OperationFactory
             Currency = string.IsNullOrEmpty(m.Currency) ? "IDR" : m.Currency,
             Reason = m.Reason,
             AdditionalInfo = m.AdditionalInfo is { Count: > 0 } ? JsonSerializer.Serialize(m.AdditionalInfo, Json) : null,
+            ExternalIdDate = ExternalIdDay.Of(now),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -53,6 +54,7 @@ public static class OperationFactory
             OriginalPartnerReferenceNo = m.OriginalPartnerReferenceNo,
             Reason = m.Reason,
             AdditionalInfo = m.AdditionalInfo is { Count: > 0 } ? JsonSerializer.Serialize(m.AdditionalInfo, Json) : null,
+            ExternalIdDate = ExternalIdDay.Of(now),
             CreatedAt = now,
             UpdatedAt = now,
         };

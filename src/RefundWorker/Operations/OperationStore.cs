@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using RefundWorker.Options;
 using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;
@@ -14,7 +15,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
 
     private static readonly string[] ColumnNames =
     [
-        "id", "kind", "request_id", "provider", "merchant_id", "partner_refund_no", "external_id", "original_reference_no",
+        "id", "kind", "request_id", "provider", "merchant_id", "partner_refund_no", "external_id", "external_id_date", "original_reference_no",
         "original_partner_reference_no", "original_external_id", "external_store_id", "sub_merchant_id", "amount", "currency",
         "reason", "additional_info", "fingerprint", "state", "attempts", "queries", "next_attempt_at", "lease_owner", "lease_token",
         "lease_until", "created_at", "updated_at", "completed_at", "response_code", "error_code", "outcome_message", "reference_no",
@@ -28,12 +29,24 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         => string.Join(", ", ColumnNames.Select(c => c is "additional_info" or "rejection_errors" ? $"{alias}{c}::text AS {c}" : alias + c));
 
     /// <summary>
-    /// Inserts operations; rows that hit a unique index (key, ExternalId, a rejected RequestId) or whose ExternalId
-    /// was already used by an attempt are skipped. Returns the ids actually inserted. A row with a lease token is
-    /// leased for <paramref name="leaseDuration"/> by PostgreSQL's clock and due now by that clock; the
+    /// Inserts operations; rows that hit a unique index (key, ExternalId of the same Jakarta day, a rejected
+    /// RequestId) or whose ExternalId is already taken under <paramref name="scope"/> (by a live operation of another
+    /// day under <see cref="ExternalIdScope.Forever"/>, or by an attempt sent on the row's day, any day under Forever)
+    /// are skipped. Returns the ids actually inserted. A row with a lease token is leased for
+    /// <paramref name="leaseDuration"/> by PostgreSQL's clock and due now by that clock; the
     /// <see cref="Operation.LeaseUntil"/> and <see cref="Operation.NextAttemptAt"/> of such rows are not used.
     /// </summary>
-    public static async Task<HashSet<Guid>> InsertOperationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, TimeSpan leaseDuration, CancellationToken ct)
+    /// <remarks>
+    /// Under <see cref="ExternalIdScope.Day"/> the unique index settles two concurrent accepts of one ExternalId on
+    /// one day. Under Forever the other days are a lookup, which two concurrent transactions would not see in each
+    /// other; call <see cref="LockExternalIdsAsync"/> first in the same transaction to make it atomic.
+    /// </remarks>
+    public static Task<HashSet<Guid>> InsertOperationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, TimeSpan leaseDuration, CancellationToken ct)
+        => InsertOperationsAsync(conn, tx, ops, leaseDuration, ExternalIdScope.Day, ct);
+
+    /// <inheritdoc cref="InsertOperationsAsync(NpgsqlConnection, NpgsqlTransaction, IReadOnlyList{Operation}, TimeSpan, CancellationToken)"/>
+    public static async Task<HashSet<Guid>> InsertOperationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, TimeSpan leaseDuration,
+        ExternalIdScope scope, CancellationToken ct)
     {
         var inserted = new HashSet<Guid>();
         if (ops.Count == 0)
@@ -42,24 +55,27 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         }
 
         await using var cmd = new NpgsqlCommand(
-            """
-            INSERT INTO operations (id, kind, request_id, provider, merchant_id, partner_refund_no, external_id,
+            $"""
+            INSERT INTO operations (id, kind, request_id, provider, merchant_id, partner_refund_no, external_id, external_id_date,
                 original_reference_no, original_partner_reference_no, original_external_id, external_store_id, sub_merchant_id,
                 amount, currency, reason, additional_info, fingerprint, state, attempts, queries, next_attempt_at,
                 lease_owner, lease_token, lease_until, created_at, updated_at, completed_at, rejection_errors, outcome_message)
-            SELECT u.id, u.kind, u.request_id, u.provider, u.merchant_id, u.partner_refund_no, u.external_id,
+            SELECT u.id, u.kind, u.request_id, u.provider, u.merchant_id, u.partner_refund_no, u.external_id, u.eid_date,
                 u.orn, u.oprn, u.oei, u.esi, u.smi, u.amount, u.currency, u.reason, u.ai::jsonb, u.fp, u.state, 0, 0,
                 CASE WHEN u.lease_token IS NULL THEN u.next_at ELSE clock_timestamp() END,
                 u.lease_owner, u.lease_token, CASE WHEN u.lease_token IS NULL THEN NULL ELSE clock_timestamp() + $27 END, u.created_at, u.created_at, u.completed_at, u.rej::jsonb, u.msg
             FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                         $10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[],
                         $18::text[], $19::timestamptz[], $20::text[], $21::uuid[], $22::timestamptz[], $23::timestamptz[],
-                        $24::timestamptz[], $25::text[], $26::text[])
+                        $24::timestamptz[], $25::text[], $26::text[], $28::date[])
                 AS u(id, kind, request_id, provider, merchant_id, partner_refund_no, external_id, orn, oprn, oei, esi, smi,
                      amount, currency, reason, ai, fp, state, next_at, lease_owner, lease_token, lease_until, created_at,
-                     completed_at, rej, msg)
+                     completed_at, rej, msg, eid_date)
             WHERE u.state = 'Rejected'
-               OR NOT EXISTS (SELECT 1 FROM attempts a WHERE a.provider = u.provider AND a.external_id = u.external_id)
+               OR (NOT EXISTS (SELECT 1 FROM attempts a WHERE a.provider = u.provider AND a.external_id = u.external_id
+                                AND ($29 OR {ExternalIdDay.Sql("a.requested_at")} = u.eid_date))
+                   AND (NOT $29 OR NOT EXISTS (SELECT 1 FROM operations o WHERE o.provider = u.provider AND o.external_id = u.external_id
+                                                AND o.state <> 'Rejected')))
             ON CONFLICT DO NOTHING
             RETURNING id
             """, conn, tx);
@@ -91,6 +107,8 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         p.Add(Text(ops.Select(o => o.RejectionErrors)));
         p.Add(Text(ops.Select(o => o.OutcomeMessage)));
         p.Add(new NpgsqlParameter { Value = leaseDuration, NpgsqlDbType = NpgsqlDbType.Interval });
+        p.Add(Arr(ops.Select(o => o.ExternalIdDate).ToArray(), NpgsqlDbType.Date));
+        p.Add(new NpgsqlParameter { Value = scope == ExternalIdScope.Forever, NpgsqlDbType = NpgsqlDbType.Boolean });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -100,7 +118,35 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         return inserted;
     }
 
-    /// <summary>Live (not Rejected) operations that share a key or an ExternalId with any of <paramref name="ops"/>.</summary>
+    /// <summary>
+    /// Serialises accepts of the same (provider, ExternalId) until the end of <paramref name="tx"/>, for the Forever
+    /// scope: a transaction-scoped advisory lock per pair, taken in one sorted order so that two batches cannot wait
+    /// on each other. Must run before <see cref="InsertOperationsAsync(NpgsqlConnection, NpgsqlTransaction, IReadOnlyList{Operation}, TimeSpan, ExternalIdScope, CancellationToken)"/>
+    /// in the same READ COMMITTED transaction: the insert's snapshot is then taken after a concurrent holder committed.
+    /// </summary>
+    public static async Task LockExternalIdsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, CancellationToken ct)
+    {
+        if (ops.Count == 0)
+        {
+            return;
+        }
+
+        // The two-key form keeps these locks apart from any single-key advisory lock; the constant names the use.
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT pg_advisory_xact_lock({ExternalIdLockClass}, k)
+            FROM (SELECT DISTINCT hashtext(u.provider || chr(10) || u.external_id) AS k
+                  FROM unnest($1::text[], $2::text[]) AS u(provider, external_id) ORDER BY k OFFSET 0) AS keys
+            """, conn, tx);
+        cmd.Parameters.Add(Text(ops.Select(o => o.Provider)));
+        cmd.Parameters.Add(Text(ops.Select(o => o.ExternalId)));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The first key of the ExternalId advisory locks (an arbitrary constant, "RWEI").</summary>
+    private const int ExternalIdLockClass = 0x52574549;
+
+    /// <summary>Live (not Rejected) operations that share a key or an ExternalId (of any day) with any of <paramref name="ops"/>.</summary>
     public static async Task<List<Operation>> FindExistingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, CancellationToken ct)
     {
         var refunds = ops.Where(o => o.Kind == OperationKind.Refund).ToList();
@@ -123,18 +169,29 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         return await ReadOperationsAsync(cmd, ct);
     }
 
-    /// <summary>(provider, external_id) pairs of <paramref name="ops"/> already used by a recorded attempt.</summary>
-    public static async Task<HashSet<(string Provider, string ExternalId)>> FindUsedExternalIdsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Operation> ops, CancellationToken ct)
+    /// <summary>
+    /// (provider, external_id, day) of <paramref name="ops"/> already sent by a recorded attempt: on the operation's
+    /// <see cref="Operation.ExternalIdDate"/> (the Jakarta date of the send), or on any day under
+    /// <see cref="ExternalIdScope.Forever"/>.
+    /// </summary>
+    public static async Task<HashSet<(string Provider, string ExternalId, DateOnly Day)>> FindUsedExternalIdsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<Operation> ops, ExternalIdScope scope, CancellationToken ct)
     {
-        var used = new HashSet<(string, string)>();
+        var used = new HashSet<(string, string, DateOnly)>();
         await using var cmd = new NpgsqlCommand(
-            "SELECT provider, external_id FROM attempts WHERE (provider, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))", conn, tx);
+            $"""
+            SELECT DISTINCT u.provider, u.external_id, u.day FROM unnest($1::text[], $2::text[], $3::date[]) AS u(provider, external_id, day)
+            WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.provider = u.provider AND a.external_id = u.external_id
+                          AND ($4 OR {ExternalIdDay.Sql("a.requested_at")} = u.day))
+            """, conn, tx);
         cmd.Parameters.Add(Text(ops.Select(o => o.Provider)));
         cmd.Parameters.Add(Text(ops.Select(o => o.ExternalId)));
+        cmd.Parameters.Add(Arr(ops.Select(o => o.ExternalIdDate).ToArray(), NpgsqlDbType.Date));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = scope == ExternalIdScope.Forever, NpgsqlDbType = NpgsqlDbType.Boolean });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            used.Add((reader.GetString(0), reader.GetString(1)));
+            used.Add((reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2)));
         }
 
         return used;
@@ -301,12 +358,11 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                                       classification, transport_failure, latency_ms, trace_id, detail)
                 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::text[],
                                      $9::text[], $10::text[], $11::float8[], $12::text[], $13::text[])
-                ON CONFLICT (provider, external_id) DO UPDATE SET
+                ON CONFLICT (operation_id, external_id) DO UPDATE SET
                     http_status = EXCLUDED.http_status, response_code = EXCLUDED.response_code,
                     classification = EXCLUDED.classification, transport_failure = EXCLUDED.transport_failure,
                     latency_ms = EXCLUDED.latency_ms, trace_id = COALESCE(EXCLUDED.trace_id, attempts.trace_id),
                     detail = EXCLUDED.detail
-                WHERE attempts.operation_id = EXCLUDED.operation_id
                 """);
             var a = insert.Parameters;
             a.Add(Arr(attempts.Select(x => x.OperationId).ToArray(), NpgsqlDbType.Uuid));
@@ -381,7 +437,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
     {
         private readonly int _id = r.GetOrdinal("id"), _kind = r.GetOrdinal("kind"), _requestId = r.GetOrdinal("request_id"),
             _provider = r.GetOrdinal("provider"), _merchantId = r.GetOrdinal("merchant_id"), _prn = r.GetOrdinal("partner_refund_no"),
-            _externalId = r.GetOrdinal("external_id"), _orn = r.GetOrdinal("original_reference_no"),
+            _externalId = r.GetOrdinal("external_id"), _externalIdDate = r.GetOrdinal("external_id_date"), _orn = r.GetOrdinal("original_reference_no"),
             _oprn = r.GetOrdinal("original_partner_reference_no"), _oei = r.GetOrdinal("original_external_id"),
             _esi = r.GetOrdinal("external_store_id"), _smi = r.GetOrdinal("sub_merchant_id"), _amount = r.GetOrdinal("amount"),
             _currency = r.GetOrdinal("currency"), _reason = r.GetOrdinal("reason"), _ai = r.GetOrdinal("additional_info"),
@@ -401,6 +457,7 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
             MerchantId = S(r, _merchantId),
             PartnerRefundNo = S(r, _prn),
             ExternalId = r.GetString(_externalId),
+            ExternalIdDate = r.GetFieldValue<DateOnly>(_externalIdDate),
             OriginalReferenceNo = S(r, _orn),
             OriginalPartnerReferenceNo = S(r, _oprn),
             OriginalExternalId = S(r, _oei),

@@ -59,6 +59,13 @@ public sealed class WorkerOptions
     /// whatever it waits for (a provider removed from configuration, a breaker that stays open, a paused provider).</summary>
     public TimeSpan MaxOperationAge { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a request's ExternalId stays taken: <see cref="ExternalIdScope.Day"/> (what SNAP enforces: same provider,
+    /// same Jakarta day) or <see cref="ExternalIdScope.Forever"/> (same provider, any day). A request reusing a taken
+    /// ExternalId is rejected.
+    /// </summary>
+    public ExternalIdScope ExternalIdScope { get; set; } = ExternalIdScope.Day;
+
     /// <summary>How long in-flight provider calls may finish at shutdown; the rest is left to leases.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -185,6 +192,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         Positive(nameof(o.OutboxPollInterval), o.OutboxPollInterval);
         Positive(nameof(o.OutboxRetention), o.OutboxRetention);
         Positive(nameof(o.ShutdownTimeout), o.ShutdownTimeout);
+        if (!Enum.IsDefined(o.ExternalIdScope))
+        {
+            errors.Add($"Worker:{nameof(o.ExternalIdScope)} must be {nameof(ExternalIdScope.Day)} or {nameof(ExternalIdScope.Forever)} (was {(int)o.ExternalIdScope}).");
+        }
+
         for (var i = 0; i < o.ReconcileSchedule.Count; i++)
         {
             Positive($"ReconcileSchedule:{i}", o.ReconcileSchedule[i]);

@@ -53,6 +53,10 @@ public sealed class Operation
 
     /// <summary>X-EXTERNAL-ID of the first attempt, from the message.</summary>
     public string ExternalId { get; set; } = string.Empty;
+
+    /// <summary>The Jakarta date the request was accepted: the day its <see cref="ExternalId"/> belongs to, since SNAP
+    /// keeps X-EXTERNAL-ID unique per partner per day (see Worker:ExternalIdScope).</summary>
+    public DateOnly ExternalIdDate { get; set; }
     public string? OriginalReferenceNo { get; set; }
     public string? OriginalPartnerReferenceNo { get; set; }
     public string? OriginalExternalId { get; set; }

@@ -38,6 +38,26 @@ public sealed class OptionsTests
         Assert.Equal([TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), TimeSpan.FromHours(6)], o.EffectiveReconcileSchedule);
     }
 
+    [Theory]
+    [InlineData(null, ExternalIdScope.Day)]
+    [InlineData("Forever", ExternalIdScope.Forever)]
+    [InlineData("day", ExternalIdScope.Day)]
+    public void Should_bind_the_external_id_scope_with_Day_as_the_default_when_configured(string? value, ExternalIdScope expected)
+    {
+        var o = Bind(value is null ? [] : new() { ["Worker:ExternalIdScope"] = value });
+
+        Assert.Equal(expected, o.ExternalIdScope);
+        Assert.True(new WorkerOptionsValidator().Validate(null, o).Succeeded);
+    }
+
+    [Fact]
+    public void Should_name_the_key_when_the_external_id_scope_is_not_a_known_scope()
+    {
+        var result = new WorkerOptionsValidator().Validate(null, Bind(new() { ["Worker:ExternalIdScope"] = "7" }));
+
+        Assert.Contains(result.Failures!, f => f.Contains("Worker:ExternalIdScope", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Should_fall_back_on_the_defaults_when_a_provider_overrides_only_some_settings()
     {

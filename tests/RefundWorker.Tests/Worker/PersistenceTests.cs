@@ -46,7 +46,7 @@ public sealed class PersistenceTests(WorkerFixture fx)
     [InlineData("ux_operations_cancel_key")]
     [InlineData("ux_operations_external_id")]
     [InlineData("ux_operations_rejected_request")]
-    [InlineData("ux_attempts_external_id")]
+    [InlineData("ux_attempts_operation_external_id")]
     public async Task Should_carry_the_idempotency_rules_as_unique_indexes_when_migrated(string index)
     {
         var unique = await fx.Database.ScalarAsync<bool>("SELECT indisunique FROM pg_index WHERE indexrelid = $1::regclass", index);
@@ -54,5 +54,21 @@ public sealed class PersistenceTests(WorkerFixture fx)
         Assert.True(unique);
         await using var db = fx.Database.CreateContext();
         Assert.Contains(db.Model.GetEntityTypes().SelectMany(e => e.GetIndexes()), i => i.GetDatabaseName() == index && i.IsUnique);
+    }
+
+    [Theory]
+    [InlineData("ux_operations_external_id")]
+    [InlineData("ux_attempts_operation_external_id")]
+    [InlineData("ix_attempts_external_id")]
+    public async Task Should_index_the_columns_and_uniqueness_the_model_names_when_migrated(string index)
+    {
+        var migrated = await fx.Database.ScalarAsync<string>(
+            "SELECT (CASE WHEN i.indisunique THEN 'unique ' ELSE '' END) || string_agg(a.attname, ',' ORDER BY k.ord) " +
+            "FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) " +
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indexrelid = $1::regclass GROUP BY i.indisunique", index);
+
+        await using var db = fx.Database.CreateContext();
+        var modelled = db.Model.GetEntityTypes().SelectMany(e => e.GetIndexes()).Single(i => i.GetDatabaseName() == index);
+        Assert.Equal((modelled.IsUnique ? "unique " : "") + string.Join(",", modelled.Properties.Select(p => p.GetColumnName())), migrated);
     }
 }

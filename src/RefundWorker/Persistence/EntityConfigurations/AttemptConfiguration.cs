@@ -19,8 +19,12 @@ public sealed class AttemptConfiguration : IEntityTypeConfiguration<Attempt>
         builder.Property(x => x.TransportFailure).HasMaxLength(ColumnSizes.Attempts.TransportFailure);
         builder.Property(x => x.TraceId).HasMaxLength(ColumnSizes.Attempts.TraceId);
         builder.Property(x => x.Detail).HasMaxLength(ColumnSizes.Attempts.Detail);
-        // X-EXTERNAL-ID is unique per partner per day at the provider; here it is unique for good.
-        builder.HasIndex(x => new { x.Provider, x.ExternalId }).IsUnique().HasDatabaseName("ux_attempts_external_id");
+        // One row per call: the row appended before the wire (AttemptJournal) and the answer written by the outcome
+        // commit meet on (operation, X-EXTERNAL-ID). Across operations the same id may recur on another Jakarta day
+        // (SNAP scopes X-EXTERNAL-ID per partner per day), so (provider, X-EXTERNAL-ID) is only looked up, by the
+        // accept's "already sent" check.
+        builder.HasIndex(x => new { x.OperationId, x.ExternalId }).IsUnique().HasDatabaseName("ux_attempts_operation_external_id");
+        builder.HasIndex(x => new { x.Provider, x.ExternalId }).HasDatabaseName("ix_attempts_external_id");
         builder.HasIndex(x => x.OperationId).HasDatabaseName("ix_attempts_operation_id");
     }
 }

@@ -51,7 +51,10 @@ public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
         builder.HasIndex(x => new { x.Provider, x.OriginalPartnerReferenceNo })
             .IsUnique().HasDatabaseName("ux_operations_cancel_key")
             .HasFilter("kind = 'cancel' AND " + ActiveStates);
-        builder.HasIndex(x => new { x.Provider, x.ExternalId })
+        // X-EXTERNAL-ID is unique per partner per Jakarta day at the provider, so the index holds it per day: under
+        // Worker:ExternalIdScope=Day this index alone settles two accepts of one id on one day, also concurrent ones.
+        // The stricter Forever scope is checked by the accept on top of it (see OperationStore.InsertOperationsAsync).
+        builder.HasIndex(x => new { x.Provider, x.ExternalId, x.ExternalIdDate })
             .IsUnique().HasDatabaseName("ux_operations_external_id")
             .HasFilter(ActiveStates);
         // A redelivered invalid message is recognised by its RequestId instead of a second rejection.
