@@ -1,7 +1,7 @@
 namespace RefundWorker.Contracts;
 
 /// <summary>
-/// The order system issued a convenience-store payment code (NICEPAY "NICO", seed 002). The worker stores it
+/// The order system issued a convenience-store payment code (NICEPAY "NICO", docs/protocol.md#cvs-inquiry). The worker stores it
 /// (idempotent upsert on <see cref="PayNo"/>) so it can answer NICEPAY's inquiry even while the order system is down.
 /// The fields are the data the inquiry returns in <c>payNoData</c>.
 /// </summary>

@@ -2,7 +2,7 @@ using RefundWorker.Sandbox.Tests.Infrastructure;
 
 namespace RefundWorker.Sandbox.Tests;
 
-/// <summary>iFortePay QRIS MPM cancel (service 77, seeds 003/004): only DYNAMIC payments that are still cancellable.</summary>
+/// <summary>iFortePay QRIS MPM cancel (service 77, docs/protocol.md#ifortepay-cancel): only DYNAMIC payments that are still cancellable.</summary>
 public sealed class CancelTests
 {
     [Fact]

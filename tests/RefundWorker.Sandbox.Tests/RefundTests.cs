@@ -3,7 +3,7 @@ using RefundWorker.Sandbox.Tests.Infrastructure;
 
 namespace RefundWorker.Sandbox.Tests;
 
-/// <summary>Refunds (service 78) against the seeded originals: NICEPAY (seed 000) and the bank (seed 001).</summary>
+/// <summary>Refunds (service 78) against the seeded originals: NICEPAY and the bank (docs/protocol.md#nicepay-refund, #bank-refund).</summary>
 public sealed class RefundTests
 {
     [Fact]

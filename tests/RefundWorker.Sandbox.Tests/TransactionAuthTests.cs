@@ -2,7 +2,7 @@ using RefundWorker.Sandbox.Tests.Infrastructure;
 
 namespace RefundWorker.Sandbox.Tests;
 
-/// <summary>What every transaction call is checked for before the ledger is touched (SPEC.md §1, §3, §4).</summary>
+/// <summary>What every transaction call is checked for before the ledger is touched (docs/protocol.md: headers, signature, codes).</summary>
 public sealed class TransactionAuthTests
 {
     [Fact]

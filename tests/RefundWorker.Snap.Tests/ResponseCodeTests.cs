@@ -40,7 +40,7 @@ public sealed class ResponseCodeTests
     }
 }
 
-/// <summary>Every row of SPEC.md §4, for the refund (78), cancel (77) and query (51) services.</summary>
+/// <summary>Every row of docs/protocol.md#classification, for the refund (78), cancel (77) and query (51) services.</summary>
 public sealed class ResponseClassifierTests
 {
     [Theory]

@@ -3,7 +3,7 @@ using RefundWorker.Snap.Tests.Support;
 
 namespace RefundWorker.Snap.Tests;
 
-/// <summary>Every vector of shared/snap/vectors.json (computed independently with Node, openssl and Python).</summary>
+/// <summary>Every vector of TestData/vectors.json (computed independently with Node, openssl and Python).</summary>
 public sealed class SnapSignatureTests
 {
     public static IEnumerable<object[]> TokenVectors => TestData.Indexes("accessToken");

@@ -1,18 +1,18 @@
 namespace RefundWorker.Sandbox;
 
 /// <summary>
-/// What each provider of SPEC.md serves, and the defaults a provider of that profile takes. Client ids and
-/// channel ids are the ones in the providers' own samples (seeds 000, 001, 003); secrets are sandbox-only.
+/// What each provider of docs/protocol.md serves, and the defaults a provider of that profile takes. Client ids and
+/// channel ids are the ones in the providers' own published samples; secrets are sandbox-only.
 /// </summary>
 public static class SandboxProfiles
 {
-    /// <summary>NICEPAY QRIS refund and query (seed 000, SPEC.md §5.1).</summary>
+    /// <summary>NICEPAY QRIS refund and query (docs/protocol.md#nicepay-refund).</summary>
     public const string Nicepay = "nicepay";
 
-    /// <summary>The bank acquirer's QRIS refund (seed 001, SPEC.md §5.2); no query API, ORIGIN mandatory.</summary>
+    /// <summary>The bank acquirer's QRIS refund (docs/protocol.md#bank-refund); no query API, ORIGIN mandatory.</summary>
     public const string Bnc = "bnc";
 
-    /// <summary>iFortePay QRIS MPM cancel and query (seeds 003/004, SPEC.md §5.3).</summary>
+    /// <summary>iFortePay QRIS MPM cancel and query (docs/protocol.md#ifortepay-cancel).</summary>
     public const string Ifortepay = "ifortepay";
 
     /// <summary>The profile names, in the order they are printed.</summary>
@@ -44,7 +44,7 @@ public static class SandboxProfiles
 
     internal static ProfileDefaults Defaults(string profile) => profile switch
     {
-        // NICEPAY signs paths without its /nicepay prefix (SPEC.md §3); every official SDK does.
+        // NICEPAY signs paths without its /nicepay prefix (docs/protocol.md#signed-path); every official SDK does.
         Nicepay => new ProfileDefaults(
             TokenPath: "/v1.0/access-token/b2b",
             RefundPath: "/api/v1.0/qr/qr-mpm-refund",

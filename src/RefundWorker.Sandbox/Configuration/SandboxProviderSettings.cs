@@ -39,7 +39,7 @@ public sealed class SandboxProviderSettings
     /// <summary>Whether X-EXTERNAL-ID must be all digits. NICEPAY's own sample uses "EXID…", so false there.</summary>
     public bool? ExternalIdNumeric { get; set; }
 
-    /// <summary>Whether the ORIGIN header is mandatory (the bank's refund, seed 001).</summary>
+    /// <summary>Whether the ORIGIN header is mandatory (the bank's refund, docs/protocol.md#bank-refund).</summary>
     public bool? RequireOrigin { get; set; }
 
     /// <summary>Accepted <c>refundAmount.value</c> form.</summary>
@@ -73,7 +73,7 @@ public sealed class SandboxProviderSettings
     public BehaviourSettings Behaviour { get; set; } = new();
 }
 
-/// <summary>Form of <c>refundAmount.value</c> accepted (SPEC.md §6).</summary>
+/// <summary>Form of <c>refundAmount.value</c> accepted (docs/protocol.md#amounts).</summary>
 public enum AmountFormatRule
 {
     /// <summary><c>"10000.00"</c> only.</summary>

@@ -34,7 +34,7 @@ public sealed class SandboxSettings
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
-    /// The three providers of SPEC.md with their default profiles, client ids and (sandbox-only) secrets, all
+    /// The three providers of docs/protocol.md with their default profiles, client ids and (sandbox-only) secrets, all
     /// verifying token signatures with <paramref name="merchantPublicKeyPem"/>.
     /// </summary>
     public static SandboxSettings CreateDefault(string merchantPublicKeyPem)

@@ -77,7 +77,7 @@ internal sealed class FieldReader
 
     /// <summary>
     /// <c>{ value, currency }</c>: value positive, in the profile's form (<c>"10000.00"</c> or <c>"10000"</c>),
-    /// no sign, no thousands separator, no leading zeros; currency IDR (QRIS is domestic, SPEC.md §6).
+    /// no sign, no thousands separator, no leading zeros; currency IDR (QRIS is domestic, docs/protocol.md#amounts).
     /// </summary>
     public (decimal Amount, string Value, string Currency)? Amount(JsonElement parent, string name, bool mandatory, AmountFormatRule rule, int maxValueLength)
     {

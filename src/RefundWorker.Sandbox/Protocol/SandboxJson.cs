@@ -74,7 +74,7 @@ internal sealed class AmountBody
     public required string Currency { get; init; }
 }
 
-// Field order follows the providers' samples (seeds 000 and 001).
+// Field order follows the providers' samples (docs/protocol.md#nicepay-refund and #bank-refund).
 internal sealed class RefundResponseBody
 {
     public required string ResponseCode { get; init; }
@@ -98,7 +98,7 @@ internal sealed class RefundResponseBody
     public Dictionary<string, string>? AdditionalInfo { get; init; }
 }
 
-// Seeds 003/004.
+// iFortePay's cancel answer (docs/protocol.md#ifortepay-cancel).
 internal sealed class CancelResponseBody
 {
     public required string ResponseCode { get; init; }

@@ -271,7 +271,7 @@ internal sealed class SnapEndpoints
             return Error(401, svc, 0, "Unauthorized. X-TIMESTAMP out of range");
         }
 
-        // SPEC.md §3: HMAC over the minified body as received, and over the path without the provider's prefix.
+        // HMAC over the minified body as received and the path without the provider's prefix (docs/protocol.md#signed-path).
         if (!SnapSignature.VerifySymmetric(p.ClientSecret, "POST", RelativePath(ctx, p), token, JsonMinifier.Minify(body), timestamp, signature))
         {
             return Error(401, svc, 0, "Unauthorized. Signature");
@@ -318,7 +318,7 @@ internal sealed class SnapEndpoints
         JsonElement? info;
         if (p.IsNicepay)
         {
-            // Seed 000 / SPEC.md §5.1.
+            // NICEPAY's refund table (docs/protocol.md#nicepay-refund).
             reference = f.String(root, "originalReferenceNo", "originalReferenceNo", mandatory: true, 40);
             partnerReference = f.String(root, "originalPartnerReferenceNo", "originalPartnerReferenceNo", mandatory: true, 40);
             partnerRefundNo = f.String(root, "partnerRefundNo", "partnerRefundNo", mandatory: true, 40);
@@ -338,7 +338,7 @@ internal sealed class SnapEndpoints
         }
         else
         {
-            // Seed 001 / SPEC.md §5.2: the original is named by any of three identifiers (all O, so at least one).
+            // docs/protocol.md#bank-refund: the original is named by any of three identifiers (all O, so at least one).
             partnerReference = f.String(root, "originalPartnerReferenceNo", "originalPartnerReferenceNo", mandatory: false, 50);
             reference = f.String(root, "originalReferenceNo", "originalReferenceNo", mandatory: false, 32);
             originalExternalId = f.String(root, "originalExternalId", "originalExternalId", mandatory: false, 50);
@@ -402,7 +402,7 @@ internal sealed class SnapEndpoints
         }
         else
         {
-            // The bank echoes the request's additionalInfo (deviceId, channel) and adds a traceId (seed 001 sample).
+            // The bank echoes the request's additionalInfo (deviceId, channel) and adds a traceId (as in the bank's sample).
             info = new Dictionary<string, string> { ["traceId"] = Guid.NewGuid().ToString("N") };
             if (requestInfo is { } ri)
             {
@@ -440,7 +440,7 @@ internal sealed class SnapEndpoints
         const int svc = ServiceCodes.QrCancel;
         var f = new FieldReader();
 
-        // Seeds 003/004 / SPEC.md §5.3.
+        // iFortePay's cancel table (docs/protocol.md#ifortepay-cancel).
         var partnerReference = f.String(root, "originalPartnerReferenceNo", "originalPartnerReferenceNo", mandatory: true, 64);
         var reference = f.String(root, "originalReferenceNo", "originalReferenceNo", mandatory: true, 64);
         var reason = f.String(root, "reason", "reason", mandatory: true, 256);

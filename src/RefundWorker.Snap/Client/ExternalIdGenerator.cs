@@ -13,7 +13,7 @@ public interface IExternalIdGenerator
 
 /// <summary>
 /// X-EXTERNAL-ID must be numeric and unique per partner per day; a reused one is answered 409xx00, which reads
-/// as outcome-unknown (SPEC.md §1, §4). Several worker replicas share one partner id, so uniqueness cannot come
+/// as outcome-unknown (docs/protocol.md#external-id). Replicas share one partner id, so uniqueness cannot come
 /// from a counter alone. Layout (30 digits, shortened node part below 30):
 /// <code>
 ///   yyyyMMdd (Jakarta date) | node (10) | millisecond of day (8) | sequence within the millisecond (4)

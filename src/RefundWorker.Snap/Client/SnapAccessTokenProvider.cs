@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// The B2B access token of each provider (SPEC.md §2), shared by every call to that provider:
+/// The B2B access token of each provider (docs/protocol.md#access-token), shared by every call to that provider:
 /// <list type="bullet">
 /// <item>cached per provider, and refreshed before it expires (60 s or 10 % of its life, whichever is longer);</item>
 /// <item>single-flight: however many callers need a token at once, one request goes out and all await it;</item>
@@ -184,7 +184,7 @@ public sealed class SnapAccessTokenProvider
         return new CachedToken(parsed.AccessToken, requestedAt + lifetime - skew, requestedAt + lifetime);
     }
 
-    // expiresIn is a string of seconds (SPEC.md §2); 900 is usual and is assumed when it is missing.
+    // expiresIn is a string of seconds (docs/protocol.md#access-token); 900 is usual and is assumed when it is missing.
     private static TimeSpan ParseLifetime(string? expiresIn)
         => int.TryParse(expiresIn, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)

@@ -4,7 +4,7 @@ namespace RefundWorker.Snap;
 /// Everything a SNAP call produced. <see cref="Outcome"/> is what the caller acts on; the rest is evidence for
 /// the audit trail and for operators.
 /// </summary>
-/// <param name="Outcome">How to read the result (SPEC.md §4).</param>
+/// <param name="Outcome">How to read the result (docs/protocol.md#classification).</param>
 /// <param name="HttpStatus">HTTP status, when an answer arrived.</param>
 /// <param name="Code">The parsed <c>responseCode</c>, when there was one.</param>
 /// <param name="Body">The parsed answer, when it was readable.</param>

@@ -5,7 +5,7 @@ namespace RefundWorker.Snap;
 
 /// <summary>
 /// Sends SNAP transaction calls (refund, cancel, query). The body is serialized once with <see cref="SnapJson"/>;
-/// the same bytes are hashed into X-SIGNATURE and sent (SPEC.md §3). Provider and transport failures never
+/// the same bytes are hashed and sent (docs/protocol.md#minified-body). Provider and transport failures never
 /// throw: they come back as a <see cref="SnapCallResult{T}"/> whose <see cref="OutcomeClass"/> says what to do.
 /// Only the caller's own cancellation throws (<see cref="OperationCanceledException"/>).
 /// </summary>

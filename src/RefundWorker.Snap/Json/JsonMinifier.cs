@@ -2,7 +2,7 @@ namespace RefundWorker.Snap;
 
 /// <summary>
 /// SNAP's "minify": whitespace outside string literals is removed; everything else (key order, escapes,
-/// spaces inside strings) is kept byte for byte. This is not a canonicalisation (SPEC.md §3): a peer's body
+/// spaces inside strings) is kept byte for byte. Not a canonicalisation (docs/protocol.md#minified-body): a peer's body
 /// is minified exactly as received before its signature is checked.
 /// </summary>
 public static class JsonMinifier

@@ -7,7 +7,7 @@ namespace RefundWorker.Snap;
 
 /// <summary>
 /// The one serializer configuration for SNAP bodies. A body is serialized once, compactly; those exact bytes
-/// are hashed into X-SIGNATURE and sent (SPEC.md §3), so nothing may re-serialize between the two.
+/// are hashed into X-SIGNATURE and sent (docs/protocol.md#minified-body), so nothing may re-serialize between the two.
 /// </summary>
 /// <remarks>
 /// Encoder choice: <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/>. The default encoder escapes

@@ -2,12 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace RefundWorker.Snap;
 
-// Request bodies of the four calls in SPEC.md §5. Property order is the wire order (System.Text.Json writes
+// Request bodies of the four calls (docs/protocol.md). Property order is the wire order (System.Text.Json writes
 // declaration order), which follows the providers' samples. Mandatory fields are `required` so code that builds
 // a request is told at compile time; deserialization (sandbox, tests) stays lenient so that a missing field is
 // reported by SnapValidator with its name instead of a JsonException.
 
-/// <summary>NICEPAY QRIS refund, <c>POST {base}/api/v1.0/qr/qr-mpm-refund</c> (seed 000).</summary>
+/// <summary>NICEPAY QRIS refund, <c>POST {base}/api/v1.0/qr/qr-mpm-refund</c>; docs/protocol.md#nicepay-refund.</summary>
 public sealed record NicepayRefundRequest
 {
     /// <summary>NICEPAY's tXid of the payment (40).</summary>
@@ -36,7 +36,7 @@ public sealed record NicepayRefundRequest
         => new(StringComparer.Ordinal) { ["cancelType"] = full ? "1" : "2" };
 }
 
-/// <summary>The bank acquirer's QRIS refund, <c>POST {base}/v1.0/qr/qr-mpm-refund</c> (seed 001).</summary>
+/// <summary>The bank's QRIS refund, <c>POST {base}/v1.0/qr/qr-mpm-refund</c> (docs/protocol.md#bank-refund).</summary>
 public sealed record BankRefundRequest
 {
     public string? OriginalPartnerReferenceNo { get; init; }
@@ -70,7 +70,7 @@ public sealed record QrCancelAdditionalInfo(string Type)
     public static QrCancelAdditionalInfo Dynamic { get; } = new(DynamicType);
 }
 
-/// <summary>iFortePay QRIS MPM cancel, <c>POST {base}/v1.0/qr/qr-mpm-cancel</c> (seeds 003, 004).</summary>
+/// <summary>iFortePay QRIS cancel, <c>POST {base}/v1.0/qr/qr-mpm-cancel</c> (docs/protocol.md#ifortepay-cancel).</summary>
 public sealed record QrCancelRequest
 {
     public required string OriginalPartnerReferenceNo { get; init; }

@@ -2,13 +2,13 @@ using System.Globalization;
 
 namespace RefundWorker.Snap;
 
-/// <summary>How an amount's <c>value</c> string is written (SPEC.md §6).</summary>
+/// <summary>How an amount's <c>value</c> string is written (docs/protocol.md#amounts).</summary>
 public enum AmountFormat
 {
     /// <summary><c>"10000.00"</c>: exactly two decimals, no separators. The SNAP norm.</summary>
     TwoDecimals,
 
-    /// <summary><c>"10000"</c>: whole rupiah, as in the bank's sample (seed 001).</summary>
+    /// <summary><c>"10000"</c>: whole rupiah, as in the bank's sample request.</summary>
     Integer,
 }
 

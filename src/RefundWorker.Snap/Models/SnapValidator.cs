@@ -12,17 +12,17 @@ public sealed record SnapFieldError(string Field, string Rule, string Message)
 }
 
 /// <summary>
-/// Checks requests against the providers' tables before anything is sent (SPEC.md §5 and §6, seeds 000, 001,
-/// 003): a request the provider would answer 400xx01/02 is cheaper to refuse here, with the field named.
+/// Checks requests against the providers' tables before anything is sent (docs/protocol.md: provider sections and
+/// #amounts): a request the provider would answer 400xx01/02 is cheaper to refuse here, with the field named.
 /// </summary>
 public static class SnapValidator
 {
-    // NICEPAY (seed 000 and SPEC.md §5.1): reference numbers are 40 characters; the iMid is 10.
+    // NICEPAY (docs/protocol.md#nicepay-refund): reference numbers are 40 characters; the iMid is 10.
     private const int NicepayReferenceMax = 40;
     private const int NicepayMerchantIdMax = 10;
     private const int NicepayStoreIdMax = 50;
 
-    // SNAP BI's reason length, used by the bank (seed 001) and iFortePay (seed 003).
+    // SNAP BI's reason length, used by the bank and iFortePay in their tables.
     private const int ReasonMax = 256;
 
     private static readonly IReadOnlyList<SnapFieldError> None = [];
@@ -55,7 +55,7 @@ public static class SnapValidator
         return errors ?? None;
     }
 
-    /// <summary>Bank QRIS refund (seed 001). <paramref name="amountFormat"/> is the provider profile's.</summary>
+    /// <summary>Bank QRIS refund (docs/protocol.md#bank-refund). <paramref name="amountFormat"/>: the profile's.</summary>
     public static IReadOnlyList<SnapFieldError> Validate(BankRefundRequest request, AmountFormat amountFormat = AmountFormat.TwoDecimals)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -79,7 +79,7 @@ public static class SnapValidator
         return errors ?? None;
     }
 
-    /// <summary>iFortePay QRIS MPM cancel (seed 003).</summary>
+    /// <summary>iFortePay QRIS MPM cancel (docs/protocol.md#ifortepay-cancel).</summary>
     public static IReadOnlyList<SnapFieldError> Validate(QrCancelRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -133,7 +133,7 @@ public static class SnapValidator
         return errors ?? None;
     }
 
-    /// <summary>X-EXTERNAL-ID: mandatory, numeric, at most <paramref name="maxLength"/> digits (SPEC.md §1).</summary>
+    /// <summary>X-EXTERNAL-ID: mandatory, numeric, at most <paramref name="maxLength"/> digits; docs/protocol.md#external-id.</summary>
     public static IReadOnlyList<SnapFieldError> ValidateExternalId(string? id, int maxLength)
     {
         const string field = "X-EXTERNAL-ID";

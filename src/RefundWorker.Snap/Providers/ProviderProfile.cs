@@ -1,7 +1,7 @@
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// What differs between providers beyond credentials: paths, header and field quirks (SPEC.md §1, §5).
+/// What differs between providers beyond credentials: paths, header and field quirks (docs/protocol.md).
 /// Every value can be overridden in <see cref="SnapProviderOptions"/>.
 /// </summary>
 public sealed record ProviderProfile
@@ -28,7 +28,7 @@ public sealed record ProviderProfile
 
     public required int ExternalIdMaxLength { get; init; }
 
-    /// <summary>The bank's refund table marks ORIGIN mandatory (seed 001).</summary>
+    /// <summary>The bank's refund table marks ORIGIN mandatory (docs/protocol.md#bank-refund).</summary>
     public bool OriginRequired { get; init; }
 
     public AmountFormat AmountFormat { get; init; } = AmountFormat.TwoDecimals;
@@ -60,7 +60,7 @@ public sealed record ProviderProfile
     {
         result = profile?.Trim().ToLowerInvariant() switch
         {
-            // NICEPAY (seed 000): its SDKs sign /api/v1.0/… while the URL carries /nicepay; CHANNEL-ID is the
+            // NICEPAY (docs/protocol.md#nicepay-refund): SDKs sign /api/v1.0/…, the URL carries /nicepay; CHANNEL-ID is the
             // client id + "01" (IONPAYTEST01); X-EXTERNAL-ID up to 40.
             Nicepay => new ProviderProfile
             {
@@ -70,7 +70,7 @@ public sealed record ProviderProfile
                 ExternalIdMaxLength = 40,
             },
 
-            // The bank acquirer (seed 001): endpoint blank in the seed, the bank's public docs use
+            // The bank acquirer (docs/protocol.md#bank-refund): endpoint blank in its table; its public docs use
             // /v1.0/qr/qr-mpm-refund; ORIGIN mandatory; CHANNEL-ID 95221 in its sample; no status query.
             Bnc => new ProviderProfile
             {
@@ -81,7 +81,7 @@ public sealed record ProviderProfile
                 DefaultChannelId = "95221",
             },
 
-            // iFortePay (seeds 003, 004): cancel (NOBU dynamic QRIS) and query; CHANNEL-ID QR004 in its sample;
+            // iFortePay (docs/protocol.md#ifortepay-cancel): cancel (NOBU dynamic QRIS), query; CHANNEL-ID QR004;
             // the token host may differ (TokenBaseUrl).
             IFortePay => new ProviderProfile
             {

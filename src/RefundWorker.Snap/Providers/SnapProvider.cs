@@ -4,7 +4,7 @@ namespace RefundWorker.Snap;
 
 /// <summary>A provider URL and the path that goes into the signature for it.</summary>
 /// <param name="Url">Where the request is sent.</param>
-/// <param name="SignedPath">The relativePath of the string to sign (SPEC.md §3).</param>
+/// <param name="SignedPath">The relativePath of the string to sign (docs/protocol.md#signed-path).</param>
 public sealed record SnapEndpoint(Uri Url, string SignedPath);
 
 /// <summary>

@@ -1,6 +1,6 @@
 namespace RefundWorker.Snap;
 
-/// <summary>How a refund/cancel worker must read an answer (SPEC.md §4).</summary>
+/// <summary>How a refund/cancel worker must read an answer (docs/protocol.md#classification).</summary>
 public enum OutcomeClass
 {
     /// <summary>Final success.</summary>

@@ -1,7 +1,7 @@
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// Maps SNAP answers onto what a refund/cancel worker must do, exactly as the table in SPEC.md §4.
+/// Maps SNAP answers onto what a refund/cancel worker must do, exactly as the table in docs/protocol.md#classification.
 /// Codes the table does not name are read conservatively: an unnamed 4xx is our fault (permanent, someone must
 /// look), anything else unnamed may have been processed (outcome unknown, resolved by a status query).
 /// </summary>

@@ -4,7 +4,7 @@ namespace RefundWorker.Snap;
 
 /// <summary>
 /// A SNAP <c>responseCode</c>: 7 digits = HTTP status (3) + service code (2) + case code (2), e.g. <c>2007800</c>
-/// (SPEC.md §4).
+/// (docs/protocol.md#response-codes).
 /// </summary>
 public readonly record struct ResponseCode(int HttpStatus, int ServiceCode, int CaseCode)
 {

@@ -1,6 +1,6 @@
 namespace RefundWorker.Snap;
 
-/// <summary>SNAP service codes, the middle two digits of a <c>responseCode</c> (SPEC.md §4).</summary>
+/// <summary>SNAP service codes, the middle two digits of a <c>responseCode</c>; docs/protocol.md#service-codes.</summary>
 public static class ServiceCodes
 {
     public const int Token = 73;

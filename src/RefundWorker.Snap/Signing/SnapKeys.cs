@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// Loads RSA keys in the forms SNAP providers hand out (SPEC.md §2): private keys as PKCS#8 PEM
+/// Loads RSA keys in the forms SNAP providers hand out (docs/protocol.md#access-token): private keys as PKCS#8 PEM
 /// (<c>BEGIN PRIVATE KEY</c>), PKCS#1 PEM (<c>BEGIN RSA PRIVATE KEY</c>) or bare base64 PKCS#8 DER (NICEPAY's
 /// portal); public keys as X.509 SubjectPublicKeyInfo (PEM or bare base64 DER) or a certificate.
 /// Failures throw <see cref="SnapConfigurationException"/> naming the setting; the key text is never echoed,

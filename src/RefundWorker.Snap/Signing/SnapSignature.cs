@@ -6,7 +6,7 @@ using System.Text;
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// SNAP BI signatures (SPEC.md §2 and §3).
+/// SNAP BI signatures (docs/protocol.md#access-token and #transaction-signature).
 /// <list type="bullet">
 /// <item>Token: base64(SHA256withRSA(privateKey, clientId + "|" + X-TIMESTAMP)), PKCS#1 v1.5.</item>
 /// <item>Symmetric: base64(HMAC-SHA512(clientSecret, METHOD:path:token:sha256hex(minifiedBody):X-TIMESTAMP)).</item>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace RefundWorker.Snap;
 
 /// <summary>
-/// X-TIMESTAMP values. SNAP providers ask for Jakarta time with its offset (SPEC.md §1). Jakarta has had no
+/// X-TIMESTAMP values. Providers ask for Jakarta time with its offset (docs/protocol.md#timestamps). Jakarta has had no
 /// daylight saving since 1964, so a fixed +07:00 is exact and does not depend on the server's zone database
 /// or on <see cref="TimeZoneInfo.Local"/>.
 /// </summary>

@@ -83,7 +83,7 @@ public static class MessagingExtensions
     }
 }
 
-/// <summary>RabbitMQ topology of the request endpoints (issue 4 §4).</summary>
+/// <summary>RabbitMQ topology of the request endpoints: quorum queues, delivery limit, error queues (README, "Bad input").</summary>
 public static class MessagingTopology
 {
     /// <summary>

@@ -113,7 +113,7 @@ internal sealed class OpenTelemetryHostedService(IConfiguration configuration, I
         return Task.CompletedTask;
     }
 
-    /// <summary>Health probes every few seconds would drown the traces; they are left out (STYLE.md §7).</summary>
+    /// <summary>Health probes every few seconds would drown the traces, so their spans are dropped.</summary>
     private sealed class DropHealthProbeSpans : BaseProcessor<Activity>
     {
         public override void OnEnd(Activity data)

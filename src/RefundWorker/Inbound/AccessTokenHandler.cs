@@ -7,7 +7,7 @@ using RefundWorker.Snap;
 namespace RefundWorker.Inbound;
 
 /// <summary>
-/// <c>POST /api/v1.0/access-token/b2b</c> as NICEPAY calls it (SPEC.md §2 and §5.4): X-CLIENT-KEY names the partner,
+/// <c>POST /api/v1.0/access-token/b2b</c> as NICEPAY calls it (docs/protocol.md#cvs-token): X-CLIENT-KEY names the partner,
 /// X-SIGNATURE is SHA256withRSA over <c>clientId|X-TIMESTAMP</c> with the partner's private key, checked with its
 /// public key from configuration. Answers 2007300 with our own opaque token.
 /// </summary>
@@ -120,7 +120,7 @@ public sealed class AccessTokenHandler(
         }
     }
 
-    /// <summary>SNAP's token answer; expiresIn is a string of seconds (SPEC.md §2).</summary>
+    /// <summary>SNAP's token answer; expiresIn is a string of seconds (docs/protocol.md#access-token).</summary>
     private sealed record TokenAnswer(string ResponseCode, string ResponseMessage, string AccessToken, string TokenType, string ExpiresIn);
 }
 

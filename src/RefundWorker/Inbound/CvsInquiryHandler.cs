@@ -6,7 +6,7 @@ using RefundWorker.Snap;
 namespace RefundWorker.Inbound;
 
 /// <summary>
-/// <c>POST /api/v1.0/cvs/inquiry</c> (seed 002, SPEC.md §5.4): NICEPAY asks for a payment code's data before the
+/// <c>POST /api/v1.0/cvs/inquiry</c> (docs/protocol.md#cvs-inquiry): NICEPAY asks for a payment code's data before the
 /// customer pays it at a store. Checks run cheapest and most basic first: body size, token, headers, clock, partner,
 /// signature, body fields; only then does the request touch the payment-code tables.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class CvsInquiryHandler(
     private const int Service = ServiceCodes.CvsInquiry;
 
     // SNAP's X-EXTERNAL-ID is a numeric string of up to 36 (ASPI) or 40 (NICEPAY) characters; letters are tolerated
-    // because the seed only says "reference number", but nothing that could smuggle separators into logs or keys.
+    // because NICEPAY's page only says "reference number", but nothing that could smuggle separators into logs or keys.
     private const int ExternalIdMaxLength = 40;
     private const int ChannelIdMaxLength = 40;
 
@@ -117,7 +117,7 @@ public sealed class CvsInquiryHandler(
     private static bool VerifySignature(InboundPartner partner, string token, string timestamp, string signature, byte[] body)
     {
         var options = partner.Options;
-        // The partner signs the body it sent minus insignificant whitespace (SPEC.md §3): minify exactly what arrived.
+        // The partner signs the body it sent minus insignificant whitespace (docs/protocol.md#minified-body): minify exactly what arrived.
         var minified = JsonMinifier.Minify(body);
         var path = options.SignedPathPrefix + Path;
         return options.SignatureMode switch

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace RefundWorker.Inbound;
 
-/// <summary>The inquiry body NICEPAY sends (seed 002 request table), after validation.</summary>
+/// <summary>The inquiry body NICEPAY sends (docs/protocol.md#cvs-inquiry-request), after validation.</summary>
 public sealed record CvsInquiryRequest(
     string PartnerServiceId,
     string CustomerNo,
@@ -11,12 +11,12 @@ public sealed record CvsInquiryRequest(
     string MitraCd);
 
 /// <summary>
-/// The success answer, property for property in the seed's response table and sample. Property order is the
+/// The success answer, property for property in NICEPAY's response table and sample (docs/protocol.md#cvs-answer). Property order is the
 /// sample's order, and System.Text.Json writes declaration order.
 /// </summary>
 public sealed record CvsInquiryResponse(string ResponseCode, string ResponseMessage, PayNoData PayNoData);
 
-/// <summary><c>payNoData</c> of the seed's response table (sizes in the seed: see <see cref="CvsInquiryAnswerBuilder"/>).</summary>
+/// <summary><c>payNoData</c> of NICEPAY's response table (its sizes: see <see cref="CvsInquiryAnswerBuilder"/>).</summary>
 public sealed record PayNoData(
     string PartnerServiceId,
     string CustomerNo,
@@ -32,8 +32,8 @@ public sealed record PayNoData(
     string PayNoExpiredDateTime);
 
 /// <summary>
-/// <c>totalAmount</c>: the seed's table says "number 12" but its sample sends the string <c>"10000.00"</c>, as every
-/// SNAP amount does (SPEC.md §6), so it is a string with exactly two decimals.
+/// <c>totalAmount</c>: NICEPAY's table says "number 12" but its sample sends the string <c>"10000.00"</c>, as every
+/// SNAP amount does (docs/protocol.md#amounts), so it is a string with exactly two decimals.
 /// </summary>
 public sealed record InquiryAmount(string Value, string Currency)
 {

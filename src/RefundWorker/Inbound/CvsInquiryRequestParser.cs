@@ -4,12 +4,12 @@ using RefundWorker.Snap;
 namespace RefundWorker.Inbound;
 
 /// <summary>
-/// Reads and checks the inquiry body against the seed's request table. The first problem found is answered, in
+/// Reads and checks the inquiry body against NICEPAY's request table (docs/protocol.md#cvs-inquiry-request). The first problem found is answered, in
 /// the order of the table, so a partner fixing one field at a time converges.
 /// </summary>
 public static class CvsInquiryRequestParser
 {
-    /// <summary>Field name and maximum length, from seed 002's request table.</summary>
+    /// <summary>Field name and maximum length, from NICEPAY's request table.</summary>
     private static readonly (string Name, int MaxLength, FieldKind Kind)[] Fields =
     [
         ("partnerServiceId", 4, FieldKind.Digits),
@@ -86,7 +86,7 @@ public static class CvsInquiryRequestParser
 
             var request = new CvsInquiryRequest(values[0], values[1], values[2], values[3], values[4]);
 
-            // The seed's sample: payNo 701589101110 = partnerServiceId 7015 + customerNo 89101110. A payNo that does not
+            // NICEPAY's sample: payNo 701589101110 = partnerServiceId 7015 + customerNo 89101110. A payNo that does not
             // carry its own prefix is an inconsistent request, refused before any lookup (400xx01, not 404xx12), so the
             // answer never reveals whether some other code exists.
             if (!string.Equals(request.PayNo, request.PartnerServiceId + request.CustomerNo, StringComparison.Ordinal))

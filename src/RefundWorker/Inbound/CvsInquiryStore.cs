@@ -17,7 +17,7 @@ public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimePro
 {
     private const int Service = ServiceCodes.CvsInquiry;
 
-    /// <summary>The seed's sample answers success with <c>2000000</c>; kept as shown (see <see cref="InboundErrors"/>).</summary>
+    /// <summary>NICEPAY's sample answers success with <c>2000000</c>; kept as shown (see <see cref="InboundErrors"/>).</summary>
     private static readonly ResponseCode Success = ResponseCode.Of(200, 0, 0);
 
     public async Task<SnapAnswer> AnswerAsync(InboundPartner partner, string externalId, CvsInquiryRequest request, CancellationToken ct)
@@ -165,7 +165,7 @@ public sealed class CvsInquiryStore(DbContext db, IInboundOutbox outbox, TimePro
                 code.PayNo,
                 code.PayNoName,
                 code.GoodsName,
-                // Mandatory in the seed's table but optional in the contract: an empty string keeps the field present.
+                // Mandatory in NICEPAY's table but optional in the contract: an empty string keeps the field present.
                 code.PayNoPhone ?? "",
                 code.PayNoEmail ?? "",
                 request.InquiryRequestId,

@@ -97,7 +97,7 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
     private static bool IsStorable(string value) => StorageText.IndexOfControlCharacter(value) < 0 && StorageText.IndexOfUnpairedSurrogate(value) < 0;
 
     /// <summary>
-    /// The inquiry answers these fields verbatim and the seed fixes their sizes; a message that breaks them is a
+    /// The inquiry answers these fields verbatim and NICEPAY fixes their sizes; a message that breaks them is a
     /// defect in the order system and must reach the error queue with a clear reason, not a truncated answer.
     /// </summary>
     private static void Validate(CvsPaymentCodeIssued m)
@@ -117,7 +117,7 @@ public sealed class CvsPaymentCodeStore(DbContext db, TimeProvider time)
             errors.Add("PayNo must be PartnerServiceId followed by CustomerNo");
         }
 
-        // totalAmount.value is at most 12 characters in the seed ("999999999.99"), positive, with two decimals.
+        // totalAmount.value is at most 12 characters for NICEPAY ("999999999.99"), positive, with two decimals.
         if (m.Amount <= 0 || m.Amount > 999_999_999.99m || decimal.Round(m.Amount, 2) != m.Amount)
         {
             errors.Add("Amount must be positive, below 1,000,000,000 and have at most two decimals");

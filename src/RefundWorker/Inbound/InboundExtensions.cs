@@ -15,7 +15,7 @@ using RefundWorker.Snap;
 namespace RefundWorker.Inbound;
 
 /// <summary>
-/// Wiring of the SNAP endpoints NICEPAY calls (issue 5). Program.cs adds <c>builder.AddInboundSnap()</c> and
+/// Wiring of the SNAP endpoints NICEPAY calls (docs/protocol.md#cvs-inquiry). Program.cs adds <c>builder.AddInboundSnap()</c> and
 /// <c>app.MapInboundSnap()</c>; the bus registration adds <c>AddInboundConsumers()</c>.
 /// </summary>
 public static class InboundExtensions

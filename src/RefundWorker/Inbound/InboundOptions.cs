@@ -1,7 +1,7 @@
 namespace RefundWorker.Inbound;
 
 /// <summary>
-/// Settings of the SNAP endpoints NICEPAY calls (SPEC.md §5.4, seed 002), bound from <c>Inbound</c>.
+/// Settings of the SNAP endpoints NICEPAY calls (docs/protocol.md#cvs-inquiry), bound from <c>Inbound</c>.
 /// Each partner is <c>Inbound:Partners:&lt;name&gt;</c>; the name is ours (logs, database rows), the ClientId is
 /// what the partner sends as X-CLIENT-KEY.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class InboundOptions
     /// </summary>
     public int MaxBodyBytes { get; init; } = 8 * 1024;
 
-    /// <summary>Lifetime of the bearer tokens we issue. 900 s is SNAP's usual value and what the seed expects.</summary>
+    /// <summary>Lifetime of the bearer tokens we issue. 900 s is SNAP's usual value and what NICEPAY expects.</summary>
     public int TokenLifetimeSeconds { get; init; } = 900;
 }
 
@@ -32,7 +32,7 @@ public sealed class InboundPartnerOptions
     public string ClientSecret { get; init; } = "";
 
     /// <summary>
-    /// The X-PARTNER-ID the partner sends on inquiries. The seed's example is the merchant id (IONPAYTEST); when
+    /// The X-PARTNER-ID the partner sends on inquiries. NICEPAY's example is the merchant id (IONPAYTEST); when
     /// unset it must equal <see cref="ClientId"/>.
     /// </summary>
     public string? PartnerId { get; init; }
@@ -43,7 +43,7 @@ public sealed class InboundPartnerOptions
     /// <summary>The partner's RSA public key inline, when not given as a file.</summary>
     public string? PublicKey { get; init; }
 
-    /// <summary>How the inquiry's X-SIGNATURE is computed; the seed is ambiguous, see <see cref="InboundSignatureMode"/>.</summary>
+    /// <summary>How the inquiry's X-SIGNATURE is computed; NICEPAY's page is ambiguous, see <see cref="InboundSignatureMode"/>.</summary>
     public InboundSignatureMode SignatureMode { get; init; } = InboundSignatureMode.Symmetric;
 
     /// <summary>How far X-TIMESTAMP may be from our clock, either way. It bounds how long a captured request can be replayed.</summary>
@@ -63,27 +63,27 @@ public sealed class InboundPartnerOptions
 }
 
 /// <summary>
-/// How the inquiry's X-SIGNATURE is checked. SPEC.md §5.4: the seed describes SHA256withRSA over
+/// How the inquiry's X-SIGNATURE is checked (docs/protocol.md#cvs-signature-modes). NICEPAY's page describes SHA256withRSA over
 /// <c>clientId|X-TIMESTAMP</c> (probably copied from the token page), while the SNAP norm for transaction calls
 /// is the symmetric HMAC. Unconfirmed, so it is a per-partner setting.
 /// </summary>
 public enum InboundSignatureMode
 {
     /// <summary>
-    /// SNAP norm (SPEC.md §3): base64 HMAC-SHA512 with the partner's ClientSecret over
+    /// SNAP norm (docs/protocol.md#transaction-signature): base64 HMAC-SHA512 with the partner's ClientSecret over
     /// <c>POST:/api/v1.0/cvs/inquiry:accessToken:sha256hex(minifiedBody):X-TIMESTAMP</c>. Binds body and token.
     /// </summary>
     Symmetric = 0,
 
     /// <summary>
-    /// The seed's literal text: base64 SHA256withRSA with the partner's private key over
+    /// NICEPAY's literal text: base64 SHA256withRSA with the partner's private key over
     /// <c>clientId|X-TIMESTAMP</c>, verified with its public key. It does not cover the body, so within the skew
     /// window a captured signature fits any body: only the timestamp window limits replay.
     /// </summary>
     AsymmetricClientIdTimestamp = 1,
 
     /// <summary>
-    /// SNAP's asymmetric transaction signature (SPEC.md §3): SHA256withRSA over
+    /// SNAP's asymmetric transaction signature (docs/protocol.md#asymmetric-signature): SHA256withRSA over
     /// <c>POST:/api/v1.0/cvs/inquiry:sha256hex(minifiedBody):X-TIMESTAMP</c>, as some providers sign notifications.
     /// </summary>
     AsymmetricRequest = 2,

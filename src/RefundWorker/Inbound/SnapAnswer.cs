@@ -27,8 +27,8 @@ public sealed record SnapErrorBody(string ResponseCode, string ResponseMessage);
 /// </summary>
 /// <remarks>
 /// Service codes: 73 for the B2B token (SNAP), 24 for the CVS inquiry: ASPI's service code for the
-/// virtual-account/payment-code inquiry, which NICEPAY's CVS ("NICO") inquiry mirrors. The seed's only sample is a
-/// success answered <c>2000000</c> (service 00); we keep that for success as the seed shows it, and use 24 in
+/// virtual-account/payment-code inquiry, which NICEPAY's CVS ("NICO") inquiry mirrors. NICEPAY's only sample is a
+/// success answered <c>2000000</c> (service 00); we keep that for success as NICEPAY shows it, and use 24 in
 /// every refusal so the partner can tell which API refused.
 /// </remarks>
 public static class InboundErrors

@@ -64,7 +64,7 @@ public static class OperationFactory
 
     /// <summary>
     /// SHA-256 over what makes two requests for one key "the same": amount, currency, original transaction and
-    /// merchant (issue 4 §2). Reason, ExternalId and RequestId are left out: a re-publication with a fresh
+    /// merchant (README, Idempotency). Reason, ExternalId and RequestId are left out: a re-publication with a fresh
     /// ExternalId is still a duplicate, not a second refund.
     /// </summary>
     public static string Fingerprint(Operation op)

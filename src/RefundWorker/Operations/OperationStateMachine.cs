@@ -18,7 +18,7 @@ public enum QueryVerdict
 }
 
 /// <summary>
-/// The decisions of issue 4 §3, as pure functions of (operation, provider answer, settings, now): no I/O, so every
+/// The decisions (docs/protocol.md#classification) as pure functions of (operation, answer, settings, now): no I/O, so every
 /// row of the classification table is unit-tested.
 /// </summary>
 public sealed class OperationStateMachine(WorkerOptions options)
@@ -35,7 +35,7 @@ public sealed class OperationStateMachine(WorkerOptions options)
         }
 
         // The bank has no status query: 409xx01 (partnerRefundNo already used) and 404xx18 ("consider as success")
-        // are how it says the refund is already done (issue 4 §3).
+        // are how it says the refund is already done (docs/protocol.md#bank-reconcile).
         if (!hasQuery && code is { } c && ((c.HttpStatus == 409 && c.CaseCode == 1) || (c.HttpStatus == 404 && c.CaseCode == 18)))
         {
             return Decision.Succeed(code, null, null, $"{c} read as already processed");

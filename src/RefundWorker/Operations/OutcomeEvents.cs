@@ -122,7 +122,7 @@ public static class OutcomeEvents
         => op.RejectionErrors is null ? [] : JsonSerializer.Deserialize<List<RejectionError>>(op.RejectionErrors, OperationFactory.Json) ?? [];
 }
 
-/// <summary>Stable machine codes for a provider's final refusal (SPEC.md §4), carried in Failed events.</summary>
+/// <summary>Stable machine codes for a provider's final refusal (docs/protocol.md#classification), carried in Failed events.</summary>
 public static class ErrorCodes
 {
     public const string RetriesExhausted = "retries_exhausted";

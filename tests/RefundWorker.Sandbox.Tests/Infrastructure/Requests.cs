@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace RefundWorker.Sandbox.Tests.Infrastructure;
 
-/// <summary>Test-data builders for the request bodies of the seed tables; tweak them with <see cref="With"/>/<see cref="Without"/>.</summary>
+/// <summary>Test-data builders for the request bodies of the providers' tables; tweak them with <see cref="With"/>/<see cref="Without"/>.</summary>
 internal static class Requests
 {
     public static JsonObject NicepayRefund(LedgerEntry original, string partnerRefundNo, string value = "1000.00", string cancelType = "2") => new()

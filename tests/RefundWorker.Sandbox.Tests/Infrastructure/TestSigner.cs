@@ -5,7 +5,7 @@ using System.Text;
 namespace RefundWorker.Sandbox.Tests.Infrastructure;
 
 /// <summary>
-/// SNAP signing written out from SPEC.md §2–3 for the tests alone (no RefundWorker.Snap), checked against
+/// SNAP signing written out from docs/protocol.md (token and transaction signatures) for the tests alone (no RefundWorker.Snap), checked against
 /// vectors.json in <see cref="VectorTests"/>.
 /// </summary>
 internal static class TestSigner

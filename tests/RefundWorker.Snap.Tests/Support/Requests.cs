@@ -1,6 +1,6 @@
 namespace RefundWorker.Snap.Tests.Support;
 
-/// <summary>Valid requests, from the seeds' samples; tests change one field with <c>with</c>.</summary>
+/// <summary>Valid requests, from the providers' published samples; tests change one field with <c>with</c>.</summary>
 internal static class Requests
 {
     public static NicepayRefundRequest Nicepay() => new()

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace RefundWorker.Snap.Tests.Support;
 
-/// <summary>The public vectors and throwaway keys copied from shared/snap into TestData/.</summary>
+/// <summary>The public vectors and throwaway keys in TestData/ (docs/protocol.md#test-vectors).</summary>
 internal static class TestData
 {
     private static readonly Lazy<JsonDocument> VectorsDocument = new(() => JsonDocument.Parse(File.ReadAllText(PathOf("vectors.json"))));

@@ -5,7 +5,7 @@ using RefundWorker.Cli;
 namespace RefundWorker.Tests.Cli;
 
 /// <summary>
-/// `RefundWorker snap …` against the public vectors (TestData/snap, copied from shared/snap): what ops and
+/// `RefundWorker snap …` against the public vectors (TestData/snap, the same as the Snap tests'): what ops and
 /// integrators run to settle a signature mismatch must print exactly what the providers compute.
 /// </summary>
 public sealed class SnapCommandsTests : IDisposable

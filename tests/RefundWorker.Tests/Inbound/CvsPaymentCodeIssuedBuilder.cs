@@ -2,7 +2,7 @@ using RefundWorker.Contracts;
 
 namespace RefundWorker.Tests.Inbound;
 
-/// <summary>Test data: the seed's sample payment code, with a fresh payNo and an expiry relative to the test clock.</summary>
+/// <summary>Test data: NICEPAY's sample payment code, with a fresh payNo and an expiry relative to the test clock.</summary>
 public sealed class CvsPaymentCodeIssuedBuilder
 {
     private string payNo = Ids.PayNo();

@@ -31,7 +31,7 @@ public sealed record SnapResult(HttpStatusCode Status, string Body, string Respo
 }
 
 /// <summary>
-/// Calls the host as NICEPAY would, implementing the signatures from SPEC.md §2/§3 directly with .NET crypto (not
+/// Calls the host as NICEPAY would, implementing the signatures of docs/protocol.md directly with .NET crypto (not
 /// with RefundWorker.Snap), so a mistake shared by the library and the endpoint cannot hide.
 /// </summary>
 public sealed class NicepayCaller(HttpClient http, TimeProvider clock, string clientId, string partnerId, RSA privateKey, Mode mode, string? clientSecret)
@@ -191,7 +191,7 @@ public sealed class InquiryCall
     }
 }
 
-/// <summary>The inquiry body of seed 002; defaults are the seed's sample with fresh ids.</summary>
+/// <summary>The inquiry body NICEPAY sends; defaults are NICEPAY's sample with fresh ids.</summary>
 public sealed record InquiryBody(string PartnerServiceId, string CustomerNo, string PayNo, string InquiryRequestId, string MitraCd)
 {
     public static InquiryBody For(string payNo, string mitraCd = "ALMA")
@@ -220,6 +220,6 @@ public static class Ids
         return new string(digits);
     }
 
-    /// <summary>A fresh 12-digit payNo under partnerServiceId 7015, as in the seed.</summary>
+    /// <summary>A fresh 12-digit payNo under partnerServiceId 7015, as in NICEPAY's sample.</summary>
     public static string PayNo() => "7015" + Numeric(8);
 }

@@ -6,7 +6,7 @@ using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>Issue 4 §3: while a provider's breaker is open, due operations wait and no attempt is spent.</summary>
+/// <summary>Circuit breaker: while a provider's breaker is open, due operations wait and no attempt is spent.</summary>
 [Collection(WorkerCollection.Name)]
 public sealed class CircuitBreakerTests(WorkerFixture fx)
 {

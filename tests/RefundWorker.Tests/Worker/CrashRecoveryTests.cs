@@ -7,7 +7,7 @@ using RefundWorker.Tests.Infrastructure;
 namespace RefundWorker.Tests.Worker;
 
 /// <summary>
-/// Issue 4 "Done when": a worker killed with SIGKILL in the middle of 500 refunds and restarted, and two worker
+/// Crash recovery and replicas: a worker killed with SIGKILL in the middle of 500 refunds and restarted, and two worker
 /// processes on one queue. Every request ends in exactly one outcome, and the ledger shows exactly one effected
 /// refund for each success.
 /// </summary>

@@ -6,7 +6,7 @@ using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>Issue 4 §3: classification, retries and reconciliation against injected provider faults.</summary>
+/// <summary>Classification (docs/protocol.md#classification), retries and reconciliation against injected provider faults.</summary>
 [Collection(WorkerCollection.Name)]
 public sealed class FailureHandlingTests(WorkerFixture fx) : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>Issue 4 §4: a graceful stop stops consuming, lets calls in flight finish, and strands no lease.</summary>
+/// <summary>Graceful shutdown: a graceful stop stops consuming, lets calls in flight finish, and strands no lease.</summary>
 [Collection(ProcessCollection.Name)]
 public sealed class GracefulShutdownTests(ProcessFixture fx)
 {

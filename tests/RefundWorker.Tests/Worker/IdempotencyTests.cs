@@ -5,7 +5,7 @@ using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>Issue 4 §2: duplicates cause no second provider call; conflicts are rejected and name the conflict.</summary>
+/// <summary>Idempotency: duplicates cause no second provider call; conflicts are rejected and name the conflict.</summary>
 [Collection(WorkerCollection.Name)]
 public sealed class IdempotencyTests(WorkerFixture fx)
 {

@@ -5,7 +5,7 @@ using RefundWorker.Snap;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>The classification table of issue 4 §3, row by row, without I/O.</summary>
+/// <summary>The classification table (docs/protocol.md#classification), row by row, without I/O.</summary>
 public sealed class OperationStateMachineTests
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 22, 8, 0, 1, TimeSpan.Zero);

@@ -4,7 +4,7 @@ using RefundWorker.Options;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>A wrong setting fails at start with a message that names the key (STYLE.md §4).</summary>
+/// <summary>A wrong setting fails at start with a message that names the key.</summary>
 public sealed class OptionsTests
 {
     [Fact]

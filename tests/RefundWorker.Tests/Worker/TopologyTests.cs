@@ -8,7 +8,7 @@ using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
 
-/// <summary>Issue 4 §4: quorum queues with a delivery limit and dead-letter exchange; bad input ends in the error
+/// <summary>Topology: quorum queues with a delivery limit and dead-letter exchange; bad input ends in the error
 /// queue with its reason and never blocks the queue.</summary>
 [Collection(WorkerCollection.Name)]
 public sealed class TopologyTests(WorkerFixture fx)

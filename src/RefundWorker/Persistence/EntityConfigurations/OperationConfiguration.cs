@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace RefundWorker.Persistence.EntityConfigurations;
 
 /// <summary>
-/// <c>operations</c>. The unique indexes carry the idempotency rules of issue 4 §2; Rejected rows are left out of
+/// <c>operations</c>. The unique indexes carry the idempotency rules (README, Idempotency); Rejected rows are left out of
 /// them so that an invalid or conflicting request never occupies (or steals) a key.
 /// </summary>
 public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
