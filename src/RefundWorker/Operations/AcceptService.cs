@@ -226,10 +226,21 @@ public sealed class AcceptService(
             }
             catch
             {
-                // Stopping: what was not handed over is left to its lease, which then expires and is claimed.
-                foreach (var op in accepted.Skip(handed))
+                // Stopping: what was not handed over was never sent. Give it back (Pending, due now) so any replica
+                // sends it; if even that fails, its lease expires and it is reconciled.
+                var unsent = accepted.Skip(handed).ToList();
+                foreach (var op in unsent)
                 {
                     leases.Release(op.Id, op.LeaseToken!.Value);
+                }
+
+                try
+                {
+                    await store.ReleaseUnsentAsync(unsent, CancellationToken.None);
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    logger.LogWarning(e, "Could not give back {Count} accepted operations that were not started; their leases will expire", unsent.Count);
                 }
 
                 throw;

@@ -193,7 +193,10 @@ public sealed class OperationExecutor : BackgroundService
         var hasQuery = provider.QueryEndpoint is not null;
         if (item.Mode == WorkMode.Send)
         {
-            var externalId = item.FirstCall && attempts == 0 && queries == 0 ? op.ExternalId : NewExternalId(provider);
+            // The message's X-EXTERNAL-ID belongs to the Jakarta day it was accepted on. A first send held back past
+            // midnight (breaker, limiter, pause) gets a generated one: the order system may reuse its id that day.
+            var ownId = item.FirstCall && attempts == 0 && queries == 0 && ExternalIdDay.Of(now) == op.ExternalIdDate;
+            var externalId = ownId ? op.ExternalId : NewExternalId(provider);
             var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
             if (call.NotSent)
             {

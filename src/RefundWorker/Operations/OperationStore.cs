@@ -406,6 +406,25 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(ct) ? (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
     }
 
+    /// <summary>
+    /// Gives back the leases of accepted operations that were never handed to the executor (the process is stopping):
+    /// known not sent, so they go back to Pending, due now, for any replica, instead of waiting for the lease to end
+    /// and then being reconciled as if they might have been sent.
+    /// </summary>
+    public async Task<int> ReleaseUnsentAsync(IReadOnlyList<Operation> ops, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            UPDATE operations o SET state = 'Pending', lease_owner = NULL, lease_token = NULL, lease_until = NULL,
+                next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
+            FROM unnest($1::uuid[], $2::uuid[]) AS u(id, token)
+            WHERE o.id = u.id AND o.lease_token = u.token AND o.state = 'Sending' AND o.attempts = 0
+            """);
+        cmd.Parameters.Add(Arr(ops.Select(o => o.Id).ToArray(), NpgsqlDbType.Uuid));
+        cmd.Parameters.Add(Arr(ops.Select(o => o.LeaseToken!.Value).ToArray(), NpgsqlDbType.Uuid));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<Operation?> FindAsync(Guid id, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT {OperationColumns} FROM operations WHERE id = $1");

@@ -15,7 +15,9 @@ public sealed class GracefulShutdownTests(ProcessFixture fx)
         try
         {
             var original = fx.Sandbox.Original("bnc", amount: 1_000_000m);
-            var requests = Enumerable.Range(0, 100).Select(_ => Requests.BankRefund(original, 1_000m)).ToList();
+            // 300 calls of 1 s at 8 at a time is over 35 s of work: a stop that itself takes seconds on a loaded machine
+            // (the bus waits for its consumers) still lands mid-run.
+            var requests = Enumerable.Range(0, 300).Select(_ => Requests.BankRefund(original, 1_000m)).ToList();
             var worker = await fx.StartWorkerAsync(new Dictionary<string, string?> { ["Worker:Concurrency"] = "8", ["Worker:LeaseDuration"] = "00:05:00" });
             await Task.WhenAll(requests.Select(r => fx.PublishAsync(r)));
             await fx.Outcomes.WaitForAsync(requests[0].RequestId, WorkerFixture.OutcomeTimeout);
@@ -34,7 +36,7 @@ public sealed class GracefulShutdownTests(ProcessFixture fx)
             var restarted = await fx.StartWorkerAsync();
             try
             {
-                await fx.Outcomes.WaitForAllAsync([.. requests.Select(r => r.RequestId)], TimeSpan.FromSeconds(60));
+                await fx.Outcomes.WaitForAllAsync([.. requests.Select(r => r.RequestId)], TimeSpan.FromSeconds(90));
             }
             finally
             {
@@ -43,7 +45,7 @@ public sealed class GracefulShutdownTests(ProcessFixture fx)
             }
 
             Assert.All(requests, r => Assert.IsType<RefundSucceeded>(fx.Outcomes.For(r.RequestId)[0].Message));
-            Assert.Equal(100, fx.Sandbox.Ledger.Find("bnc", original.OriginalReferenceNo)!.Refunds.Count);
+            Assert.Equal(300, fx.Sandbox.Ledger.Find("bnc", original.OriginalReferenceNo)!.Refunds.Count);
         }
         finally
         {
