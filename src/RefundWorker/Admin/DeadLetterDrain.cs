@@ -8,6 +8,7 @@ using NpgsqlTypes;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using RefundWorker.Admin.Persistence;
+using RefundWorker.Extensions;
 using RefundWorker.Options;
 
 namespace RefundWorker.Admin;
@@ -24,8 +25,7 @@ public sealed class DeadLetterDrain(
     ILogger<DeadLetterDrain> logger) : BackgroundService
 {
     private const int BatchSize = 200;
-    private IConnection? _connection;
-    private IChannel? _channel;
+    private readonly RabbitMqLink _link = new(() => new Uri(connectionStrings.Value.RabbitMq!), "RefundWorker dead-letter drain");
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
 
     /// <summary>Letters stored since start (tests and the demo wait on it).</summary>
@@ -271,41 +271,9 @@ public sealed class DeadLetterDrain(
         }
     }
 
-    private async Task<IChannel> ChannelAsync(CancellationToken ct)
-    {
-        if (_channel is { IsOpen: true })
-        {
-            return _channel;
-        }
+    private Task<IChannel> ChannelAsync(CancellationToken ct) => _link.ChannelAsync(null, ct);
 
-        await ResetAsync();
-        var factory = new ConnectionFactory { Uri = new Uri(connectionStrings.Value.RabbitMq!), ClientProvidedName = "RefundWorker dead-letter drain" };
-        _connection = await factory.CreateConnectionAsync(ct);
-        _channel = await _connection.CreateChannelAsync(cancellationToken: ct);
-        return _channel;
-    }
-
-    private async Task ResetAsync()
-    {
-        try
-        {
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync();
-            }
-
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-        }
-
-        _channel = null;
-        _connection = null;
-    }
+    private Task ResetAsync() => _link.ResetAsync();
 
     private static string? Cut(string? s, int max) => s is { } v && v.Length > max ? v[..max] : s;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
+using RefundWorker.Extensions;
 using RefundWorker.Options;
 
 namespace RefundWorker.Admin;
@@ -11,84 +11,22 @@ namespace RefundWorker.Admin;
 /// </summary>
 public sealed class DeadLetterPublisher(IOptions<ConnectionStringsOptions> connectionStrings) : IAsyncDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IConnection? _connection;
-    private IChannel? _channel;
+    private readonly RabbitMqLink _link = new(() => new Uri(connectionStrings.Value.RabbitMq!), "RefundWorker replay",
+        new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
 
     public async Task PublishAsync(string queue, ReadOnlyMemory<byte> body, BasicProperties props, CancellationToken ct)
     {
-        var channel = await ChannelAsync(ct);
+        var channel = await _link.ChannelAsync(null, ct);
         try
         {
             await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, props, body, ct);
         }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception e) when (RabbitMqLink.IsConnectionLost(e))
         {
-            await ResetAsync();
+            await _link.ResetAsync();
             throw;
         }
     }
 
-    private async Task<IChannel> ChannelAsync(CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (_channel is { IsOpen: true })
-            {
-                return _channel;
-            }
-
-            await ResetCoreAsync();
-            var factory = new ConnectionFactory { Uri = new Uri(connectionStrings.Value.RabbitMq!), ClientProvidedName = "RefundWorker replay" };
-            _connection = await factory.CreateConnectionAsync(ct);
-            _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-            return _channel;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task ResetAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            await ResetCoreAsync();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task ResetCoreAsync()
-    {
-        try
-        {
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync();
-            }
-
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-        }
-
-        _channel = null;
-        _connection = null;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await ResetAsync();
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
 }

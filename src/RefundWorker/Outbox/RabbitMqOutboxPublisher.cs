@@ -7,6 +7,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using RefundWorker.Contracts;
+using RefundWorker.Extensions;
 using RefundWorker.Options;
 
 namespace RefundWorker.Outbox;
@@ -39,9 +40,8 @@ public sealed class RabbitMqOutboxPublisher(IOptions<ConnectionStringsOptions> c
             t => ($"{t.Namespace}:{t.Name}", Encoding.UTF8.GetBytes($"[\"urn:message:{t.Namespace}:{t.Name}\"]")),
             StringComparer.Ordinal);
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IConnection? _connection;
-    private IChannel? _channel;
+    private readonly RabbitMqLink _link = new(() => new Uri(connectionStrings.Value.RabbitMq!), "RefundWorker outbox",
+        new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), automaticRecovery: true);
     private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
 
     /// <summary>The broker's reply to each returned message, by MessageId, until its publish call picks it up.</summary>
@@ -147,80 +147,28 @@ public sealed class RabbitMqOutboxPublisher(IOptions<ConnectionStringsOptions> c
         return buffer.WrittenMemory;
     }
 
-    private async Task<IChannel> ChannelAsync(IReadOnlyList<OutboxRow> rows, CancellationToken ct)
+    private Task<IChannel> ChannelAsync(IReadOnlyList<OutboxRow> rows, CancellationToken ct) => _link.ChannelAsync(async (channel, opened, token) =>
     {
-        await _gate.WaitAsync(ct);
-        try
+        if (opened)
         {
-            if (_channel is null || _channel.IsClosed)
-            {
-                await ResetCoreAsync();
-                var uri = new Uri(connectionStrings.Value.RabbitMq!);
-                var factory = new ConnectionFactory { Uri = uri, ClientProvidedName = "RefundWorker outbox", AutomaticRecoveryEnabled = true };
-                _connection = await factory.CreateConnectionAsync(ct);
-                _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-                _channel.BasicReturnAsync += OnReturnAsync;
-                _declared.Clear();
-                _returns.Clear();
-            }
-
-            // Exchanges are declared as MassTransit declares them (fanout, durable), once per channel: publishing
-            // to a missing exchange would close the channel.
-            foreach (var type in rows.Select(r => r.Type).Distinct())
-            {
-                var exchange = Types[type].Exchange;
-                if (_declared.Add(exchange))
-                {
-                    await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
-                }
-            }
-
-            return _channel;
+            channel.BasicReturnAsync += OnReturnAsync;
+            _declared.Clear();
+            _returns.Clear();
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
 
-    private async Task ResetAsync()
-    {
-        await _gate.WaitAsync();
-        try
+        // Exchanges are declared as MassTransit declares them (fanout, durable), once per channel: publishing
+        // to a missing exchange would close the channel.
+        foreach (var type in rows.Select(r => r.Type).Distinct())
         {
-            await ResetCoreAsync();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task ResetCoreAsync()
-    {
-        try
-        {
-            if (_channel is not null)
+            var exchange = Types[type].Exchange;
+            if (_declared.Add(exchange))
             {
-                await _channel.DisposeAsync();
-            }
-
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
+                await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: token);
             }
         }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-        }
+    }, ct);
 
-        _channel = null;
-        _connection = null;
-    }
+    private Task ResetAsync() => _link.ResetAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await ResetAsync();
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
 }
