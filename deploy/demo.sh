@@ -105,6 +105,34 @@ export Inbound__Partners__nicepay__ClientSecret=demo-inbound-secret
 export Inbound__Partners__nicepay__PublicKeyPath="$INBOUND_KEYS/nicepay-public.pem"
 export Inbound__Partners__nicepay__SignatureMode=Symmetric
 
+# One throwaway operator for the on-call part: the key stays in .local (git-ignored); the worker only sees its hash.
+ADMIN_KEY_FILE="$STATE/admin-key"
+if [ ! -s "$ADMIN_KEY_FILE" ]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$ADMIN_KEY_FILE")
+fi
+export Admin__Operators__demo__KeyHash="$(tr -d '\n' <"$ADMIN_KEY_FILE" | sha256sum | cut -d' ' -f1)"
+export Admin__Operators__demo__Role=operator
+
+# Queues keep the arguments they were created with. Request queues left by an older demo with another delivery limit
+# would stop the worker from declaring its endpoints: empty ones are deleted so they are declared again; with messages
+# in them, the older limit is kept for this run (Worker:RequestQueues:DeliveryLimit).
+MGMT="${RabbitMq__ManagementUrl:-http://127.0.0.1:15672}"
+MGMT_AUTH=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(u.unquote(p.username or "guest") + ":" + u.unquote(p.password or "guest"))' "$ConnectionStrings__RabbitMq")
+VHOST=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); v=u.unquote(p.path[1:]) or "/"; print(u.quote(v, safe=""))' "$ConnectionStrings__RabbitMq")
+WANT_LIMIT=${Worker__RequestQueues__DeliveryLimit:-30}
+for q in refund-requested cancel-requested cvs-payment-code-issued cvs-payment-code-closed; do
+  info=$(curl -fsS -u "$MGMT_AUTH" "$MGMT/api/queues/$VHOST/$q" 2>/dev/null) || continue
+  read -r limit messages < <(printf '%s' "$info" | python3 -c 'import json,sys; q=json.load(sys.stdin); print(q.get("arguments",{}).get("x-delivery-limit","none"), q.get("messages",0))')
+  [ "$limit" = "$WANT_LIMIT" ] && continue
+  if [ "$messages" = 0 ]; then
+    say "queue $q was declared by an older version (delivery limit $limit): deleting it, empty, so it is declared again"
+    curl -fsS -u "$MGMT_AUTH" -X DELETE "$MGMT/api/queues/$VHOST/$q" >/dev/null
+  else
+    say "queue $q was declared with delivery limit $limit and holds $messages messages: keeping that limit for this run"
+    export Worker__RequestQueues__DeliveryLimit="$limit"
+  fi
+done
+
 say "starting the worker (log: .local/demo/worker.log)"
 start_background worker 8080 dotnet run --no-build -c Release --project src/RefundWorker -- run
 wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
@@ -113,6 +141,41 @@ mode=${DEMO_MODE:-run}
 say "publishing as the order system would ($mode)"
 status=0
 run_project RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${DEMO_COUNT:-200}" || status=$?
+
+# On call: a dead letter and a NeedsReview refund, settled with `RefundWorker ops` as an SRE would.
+if [ "$mode" = run ] && [ "$status" -eq 0 ]; then
+  ops() { # shown as typed, run against the demo worker with the throwaway key from the environment
+    printf '\n$ RefundWorker ops %s\n' "$*" >&2
+    REFUNDWORKER_ADMIN_KEY="$(cat "$ADMIN_KEY_FILE")" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@"
+  }
+  ops_json() { REFUNDWORKER_ADMIN_KEY="$(cat "$ADMIN_KEY_FILE")" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@" --json; }
+  first_id() { python3 -c 'import json,sys; items=json.load(sys.stdin)["items"]; print(items[0]["id"] if items else "")'; }
+  ONCALL="$STATE/oncall"
+  say "on call: leaving a dead letter and a NeedsReview refund"
+  run_project RefundWorker.Demo oncall --sandbox "$SANDBOX_URL" --out "$ONCALL" || status=$?
+  if [ "$status" -eq 0 ]; then
+    letter=""
+    for _ in $(seq 60); do
+      letter=$(ops_json dead-letters list --status New --queue refund-requested_error --limit 1 | first_id)
+      [ -n "$letter" ] && break
+      sleep 0.5
+    done
+    ops dead-letters groups --status New
+    ops dead-letters show "$letter"
+    ops dead-letters replay "$letter" --reason "demo: additionalInfo fixed by the order system" --body-file "$ONCALL/fixed-refund.json"
+    fixed_key=$(cat "$ONCALL/dead-letter-key")
+    for _ in $(seq 60); do
+      [ -n "$(ops_json operations list --key "$fixed_key" --state Succeeded --limit 1 | first_id)" ] && break
+      sleep 0.5
+    done
+    ops operations list --key "$fixed_key"
+    review=$(ops_json operations list --state NeedsReview --key "$(cat "$ONCALL/needs-review-key")" --limit 1 | first_id)
+    ops operations show "$review"
+    ops operations resolve "$review" --outcome succeeded --evidence "sandbox ledger: the partial refund is booked" --reason "demo: confirmed with the provider"
+    ops audit --limit 5
+    [ -n "$letter" ] && [ -n "$review" ] || status=1
+  fi
+fi
 
 if [ -n "${DEMO_KEEP:-}" ]; then
   say "DEMO_KEEP is set: the worker ($WORKER_URL) and the sandbox ($SANDBOX_URL) keep running; Ctrl-C stops them"

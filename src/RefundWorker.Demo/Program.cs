@@ -13,7 +13,11 @@ run.SetAction((parse, ct) => Execute(parse, ct, (settings, admin) => new DemoSce
 var load = new Command("load", "Publish N refunds at once and report end-to-end throughput and commits per refund") { sandboxOption, timeoutOption, countOption, originalsOption };
 load.SetAction((parse, ct) => Execute(parse, ct, (settings, admin) => new LoadRun(settings, admin, Console.Out).RunAsync(parse.GetValue(countOption), parse.GetValue(originalsOption), ct)));
 
-var root = new RootCommand("RefundWorker demo publisher and load harness") { run, load };
+var outOption = new Option<DirectoryInfo>("--out") { Description = "Where the keys and the fixed message are written", DefaultValueFactory = _ => new DirectoryInfo(".local/demo/oncall") };
+var oncall = new Command("oncall", "Leave a dead letter and a NeedsReview refund for the ops part of the demo") { sandboxOption, timeoutOption, outOption };
+oncall.SetAction((parse, ct) => Execute(parse, ct, (settings, admin) => new OnCallSetup(settings, admin, Console.Out).RunAsync(parse.GetValue(outOption)!, ct)));
+
+var root = new RootCommand("RefundWorker demo publisher and load harness") { run, load, oncall };
 return await root.Parse(args).InvokeAsync();
 
 async Task<int> Execute(ParseResult parse, CancellationToken ct, Func<DemoSettings, SandboxAdmin, Task<int>> body)

@@ -15,12 +15,17 @@ public static class RawPublisher
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task PublishAsync<T>(string rabbitMqUri, IReadOnlyList<T> messages, Func<T, Guid> messageId, CancellationToken ct)
+    public static Task PublishAsync<T>(string rabbitMqUri, IReadOnlyList<T> messages, Func<T, Guid> messageId, CancellationToken ct)
+        where T : class
+        => PublishAsync(rabbitMqUri, typeof(T), messages, messageId, ct);
+
+    /// <summary>Publishes <paramref name="messages"/> as if they were <paramref name="contract"/>s, as written: a
+    /// message that does not read as the contract is what a broken order system would send.</summary>
+    public static async Task PublishAsync<T>(string rabbitMqUri, Type contract, IReadOnlyList<T> messages, Func<T, Guid> messageId, CancellationToken ct)
         where T : class
     {
-        var type = typeof(T);
-        var exchange = $"{type.Namespace}:{type.Name}";
-        var messageType = $"urn:message:{type.Namespace}:{type.Name}";
+        var exchange = $"{contract.Namespace}:{contract.Name}";
+        var messageType = $"urn:message:{contract.Namespace}:{contract.Name}";
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMqUri), ClientProvidedName = "RefundWorker.Demo load publisher" };
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(
