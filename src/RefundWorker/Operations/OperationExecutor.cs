@@ -343,39 +343,30 @@ public sealed class OperationExecutor : BackgroundService
     {
         if (call.Refreshed is { } refused)
         {
-            made.Add(new Attempt
+            Add(refused.ExternalId, refused.HttpStatus, refused.Code, nameof(OutcomeClass.RefreshToken), null, refused.Latency,
+                "token refused; retried with a new token and X-EXTERNAL-ID");
+        }
+
+        var detail = call.Code is not null ? call.ResponseMessage : call.Error;
+        Add(call.ExternalId, call.HttpStatus, call.Code, call.Outcome.ToString(), call.Transport?.ToString(), call.Latency,
+            detail is { Length: > 256 } ? detail[..256] : detail);
+
+        void Add(string externalId, int? httpStatus, ResponseCode? code, string classification, string? transport, TimeSpan latency, string? text)
+            => made.Add(new Attempt
             {
                 OperationId = op.Id,
                 Number = callsBefore + made.Count + 1,
                 Action = call.Kind == CallKind.Send ? "send" : "query",
                 Provider = op.Provider,
-                ExternalId = refused.ExternalId,
+                ExternalId = externalId,
                 RequestedAt = call.RequestedAt,
-                HttpStatus = refused.HttpStatus,
-                ResponseCode = refused.Code?.ToString(),
-                Classification = nameof(OutcomeClass.RefreshToken),
-                LatencyMs = Math.Round(refused.Latency.TotalMilliseconds, 3),
+                HttpStatus = httpStatus,
+                ResponseCode = code?.ToString(),
+                Classification = classification,
+                TransportFailure = transport,
+                LatencyMs = Math.Round(latency.TotalMilliseconds, 3),
                 TraceId = call.TraceId,
-                Detail = "token refused; retried with a new token and X-EXTERNAL-ID",
+                Detail = text,
             });
-        }
-
-        var detail = call.Code is not null ? call.ResponseMessage : call.Error;
-        made.Add(new Attempt
-        {
-            OperationId = op.Id,
-            Number = callsBefore + made.Count + 1,
-            Action = call.Kind == CallKind.Send ? "send" : "query",
-            Provider = op.Provider,
-            ExternalId = call.ExternalId,
-            RequestedAt = call.RequestedAt,
-            HttpStatus = call.HttpStatus,
-            ResponseCode = call.Code?.ToString(),
-            Classification = call.Outcome.ToString(),
-            TransportFailure = call.Transport?.ToString(),
-            LatencyMs = Math.Round(call.Latency.TotalMilliseconds, 3),
-            TraceId = call.TraceId,
-            Detail = detail is { Length: > 256 } ? detail[..256] : detail,
-        });
     }
 }
