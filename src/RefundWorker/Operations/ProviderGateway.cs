@@ -151,6 +151,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
     private (ResiliencePipeline Admission, ResiliencePipeline Timeout) Pipelines(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
     {
         var o = options.Value.For(name);
+        CircuitStates.Track(name);
         var admission = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -165,11 +166,18 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
                     || args.Outcome.Result is ProviderCall { Outcome: OutcomeClass.OutcomeUnknown or OutcomeClass.Retryable, NotSent: false }),
                 OnOpened = args =>
                 {
+                    CircuitStates.Set(name, CircuitStates.Open);
                     logger.LogWarning("Circuit breaker of provider {Provider} opened for {BreakDuration}: due operations wait", name, args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    CircuitStates.Set(name, CircuitStates.HalfOpen);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
+                    CircuitStates.Set(name, CircuitStates.Closed);
                     logger.LogInformation("Circuit breaker of provider {Provider} closed", name);
                     return ValueTask.CompletedTask;
                 },
