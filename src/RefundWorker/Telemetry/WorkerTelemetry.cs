@@ -19,7 +19,8 @@ namespace RefundWorker.Telemetry;
 /// <c>refundworker.backlog.operations</c>, <c>refundworker.backlog.oldest_due.age</c> (s),
 /// <c>refundworker.operations.needs_review</c>, <c>refundworker.outbox.unsent</c>,
 /// <c>refundworker.outbox.oldest_unsent.age</c> (s), <c>refundworker.outbox.parked_rows</c>,
-/// <c>refundworker.dead_letters</c>, <c>refundworker.provider.circuit.state</c>.
+/// <c>refundworker.dead_letters</c>, <c>refundworker.provider.circuit.state</c>; <c>refundworker.outcome.latency</c>
+/// (s, tags kind, state: request accepted to final outcome committed).
 /// </remarks>
 public static class WorkerTelemetry
 {
@@ -62,4 +63,9 @@ public static class WorkerTelemetry
         "refundworker.dead_letters", BacklogGauges.DeadLetterMeasurements, description: "Dead letters by status (New, Replayed, Discarded).");
     public static readonly ObservableGauge<int> CircuitState = Meter.CreateObservableGauge(
         "refundworker.provider.circuit.state", CircuitStates.Measurements, description: "Circuit breaker per provider in this replica: 0 closed, 1 open, 2 half-open.");
+
+    // The SLO is "an outcome within 60 s": 60 must be a bucket boundary for the burn-rate rules.
+    public static readonly Histogram<double> OutcomeLatency = Meter.CreateHistogram<double>(
+        "refundworker.outcome.latency", unit: "s", description: "From the request's acceptance to its final outcome's commit (tags kind, state).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 10, 30, 60, 120, 300, 900, 3600, 21600] });
 }

@@ -21,6 +21,15 @@ public sealed class BacklogGaugesTests(TelemetryFixture fx)
         await fx.PublishAsync(request);
         await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId);
 
+        // The outcome event reaches the collector before the dispatcher marks its row sent: wait for that, so the
+        // unsent count below moves only by the row this test adds.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await fx.Database.ScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL") > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the outbox never drained");
+            await Task.Delay(50);
+        }
+
         var before = await gauges.RefreshAsync(CancellationToken.None);
         foreach (var p in new[] { "nicepay", "bnc", "ifortepay" })
         {

@@ -54,6 +54,7 @@ public sealed class PrometheusQueriesTests(TelemetryFixture fx)
         await fx.PublishAsync(first);
 
         var worker = WorkerFixture.AddressOf(fx.Worker);
+        string exported;
         using (var http = new HttpClient { BaseAddress = worker })
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -67,6 +68,7 @@ public sealed class PrometheusQueriesTests(TelemetryFixture fx)
                      && text.Contains("refundworker_operations_needs_review", StringComparison.Ordinal))
                    && DateTime.UtcNow < deadline);
             Assert.Contains("refundworker_attempts_total", text, StringComparison.Ordinal);
+            exported = text;
         }
 
         await using var prometheus = await PrivatePrometheus.StartAsync(worker, TelemetryExtensions.PrometheusPath, ruleFiles);
@@ -119,7 +121,10 @@ public sealed class PrometheusQueriesTests(TelemetryFixture fx)
             }
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of {expressions.Count} expressions failed:\n" + string.Join("\n", failures));
+        // The worker's own refundworker_* series names, to compare a failing expression with.
+        var names = string.Join(", ", exported.Split('\n').Where(l => l.StartsWith("refundworker_", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[0]).Distinct().Order(StringComparer.Ordinal));
+        Assert.True(failures.Count == 0, $"{failures.Count} of {expressions.Count} expressions failed:\n" + string.Join("\n", failures) + "\nExported: " + names);
     }
 
     [Fact]
