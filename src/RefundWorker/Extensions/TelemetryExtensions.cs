@@ -47,13 +47,7 @@ public static class TelemetryExtensions
             });
         if (otlp)
         {
-            otel.WithTracing(t => t
-                    .AddSource(WorkerTelemetry.ActivitySourceName)
-                    .AddSource("MassTransit")
-                    .AddSource("Microsoft.AspNetCore")
-                    .AddSource("System.Net.Http")
-                    .AddSource("Npgsql")
-                    .AddProcessor(new DropHealthProbeSpans()))
+            otel.WithTracing(t => t.AddWorkerSources())
                 .WithLogging()
                 // Reads OTEL_EXPORTER_OTLP_ENDPOINT / _PROTOCOL / _HEADERS from the configuration (environment).
                 .UseOtlpExporter();
@@ -61,6 +55,15 @@ public static class TelemetryExtensions
 
         return builder;
     }
+
+    /// <summary>The worker's spans and those of the libraries it calls through; health probes and scrapes dropped.</summary>
+    public static TracerProviderBuilder AddWorkerSources(this TracerProviderBuilder tracing) => tracing
+        .AddSource(WorkerTelemetry.ActivitySourceName)
+        .AddSource("MassTransit")
+        .AddSource("Microsoft.AspNetCore")
+        .AddSource("System.Net.Http")
+        .AddSource("Npgsql")
+        .AddProcessor(new DropHealthProbeSpans());
 
     /// <summary><c>/metrics</c> in Prometheus' text format (OpenMetrics when asked, with exemplars), only when
     /// <c>Telemetry:Prometheus:Enabled</c> is true. Like the health endpoints it is unauthenticated: expose the
