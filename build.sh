@@ -167,6 +167,15 @@ ensure_rabbitmq_binaries() {
   apt_install rabbitmq-server
 }
 
+# The dashboard and alert-rule test runs a Prometheus of its own (prometheus and promtool under /usr/bin, or
+# PROMETHEUS_BIN) on a free port with its own config and data directory; a Prometheus service the package may
+# install is left alone.
+ensure_prometheus_binaries() {
+  if [ -n "${PROMETHEUS_BIN:-}" ] || { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; }; then return 0; fi
+  command -v apt-get >/dev/null || die "the dashboard and alert-rule test needs prometheus and promtool: install them or set PROMETHEUS_BIN"
+  apt_install prometheus
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -209,7 +218,7 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; build; run_tests ;;
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; build; run_tests ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac

@@ -3,10 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
-using RefundWorker.Telemetry;
 
 namespace RefundWorker.Extensions;
 
@@ -34,7 +30,7 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.Services.AddHealthChecks();
-        builder.Services.AddHostedService<OpenTelemetryHostedService>();
+        builder.AddWorkerTelemetry();
         return builder;
     }
 
@@ -49,6 +45,7 @@ public static class ServiceDefaultsExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteReasons });
         app.MapHealthChecks("/health/ready/inbound", new HealthCheckOptions { Predicate = c => c.Tags.Contains(InboundTag), ResponseWriter = WriteReasons });
+        app.MapPrometheusEndpointIfEnabled();
         return app;
     }
 
@@ -67,63 +64,16 @@ public static class ServiceDefaultsExtensions
     }
 }
 
-/// <summary>
-/// Hosts the OpenTelemetry SDK. OpenTelemetry.Extensions.Hosting is not available from the package mirror, so the
-/// SDK is created with <see cref="OpenTelemetrySdk.Create"/> at start and disposed (flushed) at stop.
-/// </summary>
-internal sealed class OpenTelemetryHostedService(IConfiguration configuration, ILogger<OpenTelemetryHostedService> logger) : IHostedService
+/// <summary>Health probes and scrapes every few seconds would drown the traces, so their spans are dropped.</summary>
+internal sealed class DropHealthProbeSpans : BaseProcessor<Activity>
 {
-    private OpenTelemetrySdk? _sdk;
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    public override void OnEnd(Activity data)
     {
-        var endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        var path = data.GetTagItem("url.path") as string ?? data.GetTagItem("http.route") as string;
+        if (path is not null && (path.StartsWith("/health", StringComparison.Ordinal) || path == TelemetryExtensions.PrometheusPath))
         {
-            // Without a collector there is nobody to export to: keep the ActivitySource unlistened (zero cost).
-            logger.LogInformation("OpenTelemetry export disabled (OTEL_EXPORTER_OTLP_ENDPOINT is not set)");
-            return Task.CompletedTask;
-        }
-
-        var serviceName = configuration["OTEL_SERVICE_NAME"] ?? WorkerTelemetry.ServiceName;
-        _sdk = OpenTelemetrySdk.Create(otel => otel
-            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId))
-            .WithTracing(t => t
-                .AddSource(WorkerTelemetry.ActivitySourceName)
-                .AddSource("MassTransit")
-                .AddSource("Microsoft.AspNetCore")
-                .AddSource("System.Net.Http")
-                .AddSource("Npgsql")
-                .AddProcessor(new DropHealthProbeSpans()))
-            .WithMetrics(m => m
-                .AddMeter(WorkerTelemetry.MeterName)
-                .AddMeter("MassTransit")
-                .AddMeter("Microsoft.AspNetCore.Hosting")
-                .AddMeter("System.Net.Http")
-                .AddMeter("Npgsql"))
-            // Reads OTEL_EXPORTER_OTLP_ENDPOINT / _PROTOCOL / _HEADERS from the environment.
-            .UseOtlpExporter());
-        logger.LogInformation("OpenTelemetry exporting to {Endpoint}", endpoint);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _sdk?.Dispose();
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Health probes every few seconds would drown the traces, so their spans are dropped.</summary>
-    private sealed class DropHealthProbeSpans : BaseProcessor<Activity>
-    {
-        public override void OnEnd(Activity data)
-        {
-            var path = data.GetTagItem("url.path") as string ?? data.GetTagItem("http.route") as string;
-            if (path is not null && path.StartsWith("/health", StringComparison.Ordinal))
-            {
-                // The export processor that runs after this one skips activities that are not recorded.
-                data.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-            }
+            // The export processor that runs after this one skips activities that are not recorded.
+            data.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
         }
     }
 }

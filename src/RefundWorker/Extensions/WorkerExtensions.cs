@@ -51,6 +51,8 @@ public static class WorkerExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OperationExecutor>());
         services.AddSingleton<UnknownProviderMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownProviderMonitor>());
+        services.AddSingleton<Telemetry.BacklogGauges>();
+        services.AddHostedService(sp => sp.GetRequiredService<Telemetry.BacklogGauges>());
         services.AddSingleton<OperationScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationScheduler>());
 

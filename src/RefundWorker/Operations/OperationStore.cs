@@ -296,9 +296,11 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
     /// One group commit: every transition, its outcome event and every attempt, in one implicit transaction (one
     /// round trip). A transition applies only while its lease token is current, and its event is written only if it
     /// applied, so a replica that lost its lease can never publish an outcome. Attempts are recorded regardless:
-    /// they happened. Returns the operation ids whose transition applied.
+    /// they happened. Returns the operation ids whose transition applied; <paramref name="applied"/>, when given,
+    /// receives each applied operation's kind and creation time (for the request-to-outcome latency).
     /// </summary>
-    public async Task<HashSet<Guid>> WriteTransitionsAsync(IReadOnlyList<Transition> transitions, DateTimeOffset now, CancellationToken ct)
+    public async Task<HashSet<Guid>> WriteTransitionsAsync(
+        IReadOnlyList<Transition> transitions, DateTimeOffset now, CancellationToken ct, Dictionary<Guid, (string Kind, DateTimeOffset CreatedAt)>? applied = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(conn);
@@ -318,13 +320,13 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
                     outcome_time = COALESCE(u.outcome_time, o.outcome_time), completed_at = u.completed_at,
                     lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = $13
                 FROM u WHERE o.id = u.id AND o.lease_token = u.lease_token
-                RETURNING o.id, u.lease_token),
+                RETURNING o.id, u.lease_token, o.kind, o.created_at),
             ins AS (
                 INSERT INTO outbox (id, type, payload, created_at, operation_id)
                 SELECT e.id, e.type, e.payload::jsonb, $13, e.op FROM unnest($14::uuid[], $15::text[], $16::text[], $17::uuid[], $18::uuid[]) AS e(id, type, payload, op, lease_token)
                 WHERE (e.op, e.lease_token) IN (SELECT id, lease_token FROM upd)
                 RETURNING 1)
-            SELECT id FROM upd
+            SELECT id, kind, created_at FROM upd
             """);
         var p = update.Parameters;
         p.Add(Arr(transitions.Select(t => t.OperationId).ToArray(), NpgsqlDbType.Uuid));
@@ -382,14 +384,16 @@ public sealed class OperationStore(NpgsqlDataSource dataSource)
         }
 
         // A multi-statement batch runs in one implicit transaction: the whole group commits or nothing does.
-        var applied = new HashSet<Guid>();
+        var ids = new HashSet<Guid>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            applied.Add(reader.GetGuid(0));
+            var id = reader.GetGuid(0);
+            ids.Add(id);
+            applied?.TryAdd(id, (reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
         }
 
-        return applied;
+        return ids;
     }
 
     /// <summary>One operation by id, or null (the outcome writer reads it to park a refused transition).</summary>

@@ -50,6 +50,21 @@ public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, Outb
         }
     }
 
+    /// <summary>Request-to-outcome latency of each final transition that applied: the SLO ("an outcome within
+    /// 60 s") and its burn-rate alerts are computed from it.</summary>
+    private static void RecordOutcomeLatency(List<Transition> batch, Dictionary<Guid, (string Kind, DateTimeOffset CreatedAt)> created, DateTimeOffset now)
+    {
+        foreach (var t in batch)
+        {
+            if (t.IsFinal && created.TryGetValue(t.OperationId, out var op))
+            {
+                WorkerTelemetry.OutcomeLatency.Record(
+                    Math.Max(0, ((t.CompletedAt ?? now) - op.CreatedAt).TotalSeconds),
+                    new KeyValuePair<string, object?>("kind", op.Kind), new KeyValuePair<string, object?>("state", t.State.ToString()));
+            }
+        }
+    }
+
     /// <summary>
     /// Commits <paramref name="batch"/>, retrying while PostgreSQL is unavailable. When PostgreSQL refuses the data
     /// (<see cref="PostgresErrors.IsDataError"/>) the group is split in halves, each committed on its own, until the
@@ -66,8 +81,11 @@ public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, Outb
             activity?.SetTag("batch.size", batch.Count);
             try
             {
-                var applied = await store.WriteTransitionsAsync(batch, time.GetUtcNow(), CancellationToken.None);
+                var now = time.GetUtcNow();
+                var created = new Dictionary<Guid, (string Kind, DateTimeOffset CreatedAt)>();
+                var applied = await store.WriteTransitionsAsync(batch, now, CancellationToken.None, created);
                 WorkerTelemetry.OutcomeBatchSize.Record(batch.Count);
+                RecordOutcomeLatency(batch, created, now);
                 if (applied.Count < batch.Count)
                 {
                     foreach (var t in batch.Where(t => !applied.Contains(t.OperationId)))

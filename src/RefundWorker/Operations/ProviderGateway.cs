@@ -93,6 +93,13 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         activity?.SetTag("provider", provider.Name);
         activity?.SetTag("operation.kind", op.Kind.ToString());
         activity?.SetTag("operation.action", kind.ToString());
+        // The refundworker.* attributes a trace search uses. Identifiers only: the request's signature, token and
+        // keys never become attributes (the SNAP client keeps them in headers, which are not recorded).
+        activity?.SetTag("refundworker.provider", provider.Name);
+        activity?.SetTag("refundworker.kind", op.Kind.ToString());
+        activity?.SetTag("refundworker.action", kind.ToString());
+        activity?.SetTag("refundworker.operation_id", op.Id.ToString());
+        activity?.SetTag("refundworker.partner_refund_no", op.PartnerRefundNo);
         var (admission, timeout) = Pipelines(provider);
         var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
         var state = new CallState(client, leases, journal, provider, op, kind, externalId, timeout, callTimeout, time);
@@ -129,6 +136,9 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
 
         call = call with { RequestedAt = requestedAt, TraceId = activity?.TraceId.ToHexString() };
         activity?.SetTag("snap.outcome", call.NotSent ? $"NotSent:{call.HeldBack}" : call.Outcome.ToString());
+        activity?.SetTag("refundworker.external_id", call.ExternalId);
+        activity?.SetTag("refundworker.classification", call.NotSent ? $"NotSent:{call.HeldBack}" : call.Outcome.ToString());
+        activity?.SetTag("refundworker.snap.response_code", call.Code?.ToString());
         var tags = new TagList { { "provider", provider.Name }, { "action", kind.ToString() } };
         if (call.NotSent)
         {
@@ -151,6 +161,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
     private (ResiliencePipeline Admission, ResiliencePipeline Timeout) Pipelines(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
     {
         var o = options.Value.For(name);
+        CircuitStates.Track(name);
         var admission = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -165,11 +176,18 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
                     || args.Outcome.Result is ProviderCall { Outcome: OutcomeClass.OutcomeUnknown or OutcomeClass.Retryable, NotSent: false }),
                 OnOpened = args =>
                 {
+                    CircuitStates.Set(name, CircuitStates.Open);
                     logger.LogWarning("Circuit breaker of provider {Provider} opened for {BreakDuration}: due operations wait", name, args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    CircuitStates.Set(name, CircuitStates.HalfOpen);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
+                    CircuitStates.Set(name, CircuitStates.Closed);
                     logger.LogInformation("Circuit breaker of provider {Provider} closed", name);
                     return ValueTask.CompletedTask;
                 },

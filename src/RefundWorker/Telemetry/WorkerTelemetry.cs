@@ -15,7 +15,12 @@ namespace RefundWorker.Telemetry;
 /// <c>refundworker.attempt.duration</c> (ms), <c>refundworker.outcomes</c> (tags kind, state),
 /// <c>refundworker.outbox.published</c>, <c>refundworker.outbox.unroutable</c> (tag type),
 /// <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>, <c>refundworker.outbox.parked</c>
-/// (tag reason).
+/// (tag reason). Gauges (see <see cref="BacklogGauges"/> and <see cref="CircuitStates"/>):
+/// <c>refundworker.backlog.operations</c>, <c>refundworker.backlog.oldest_due.age</c> (s),
+/// <c>refundworker.operations.needs_review</c>, <c>refundworker.outbox.unsent</c>,
+/// <c>refundworker.outbox.oldest_unsent.age</c> (s), <c>refundworker.outbox.parked_rows</c>,
+/// <c>refundworker.dead_letters</c>, <c>refundworker.provider.circuit.state</c>; <c>refundworker.outcome.latency</c>
+/// (s, tags kind, state: request accepted to final outcome committed).
 /// </remarks>
 public static class WorkerTelemetry
 {
@@ -40,4 +45,27 @@ public static class WorkerTelemetry
     public static readonly Histogram<int> AcceptBatchSize = Meter.CreateHistogram<int>("refundworker.accept.batch.size", description: "Requests per accept transaction.");
     public static readonly Histogram<int> OutcomeBatchSize = Meter.CreateHistogram<int>("refundworker.outcome.batch.size", description: "Outcomes per group commit.");
     public static readonly Counter<long> OutboxParked = Meter.CreateCounter<long>("refundworker.outbox.parked", description: "Outbox events set aside because this build cannot publish them (tag reason: unknown_type, not_an_object, too_large).");
+
+    // Gauges of the backlog, read from PostgreSQL by BacklogGauges once per interval (never per scrape).
+    public static readonly ObservableGauge<long> BacklogOperations = Meter.CreateObservableGauge(
+        "refundworker.backlog.operations", BacklogGauges.OperationMeasurements, description: "Live operations (Pending, Sending, Reconciling) by provider and state, whole database.");
+    public static readonly ObservableGauge<double> BacklogOldestDueAge = Meter.CreateObservableGauge(
+        "refundworker.backlog.oldest_due.age", BacklogGauges.OldestDueMeasurements, unit: "s", description: "Age of the oldest live operation whose next attempt is due, by provider (0 when none is due).");
+    public static readonly ObservableGauge<long> NeedsReview = Meter.CreateObservableGauge(
+        "refundworker.operations.needs_review", () => BacklogGauges.Scalar(b => b.NeedsReview), description: "Operations in NeedsReview, whole database.");
+    public static readonly ObservableGauge<long> OutboxUnsent = Meter.CreateObservableGauge(
+        "refundworker.outbox.unsent", () => BacklogGauges.Scalar(b => b.OutboxUnsent), description: "Outbox events not yet published (parked ones excluded).");
+    public static readonly ObservableGauge<double> OutboxOldestUnsentAge = Meter.CreateObservableGauge(
+        "refundworker.outbox.oldest_unsent.age", () => BacklogGauges.Scalar(b => b.OutboxOldestUnsentAgeSeconds), unit: "s", description: "Age of the oldest unsent, unparked outbox event (0 when none).");
+    public static readonly ObservableGauge<long> OutboxParkedRows = Meter.CreateObservableGauge(
+        "refundworker.outbox.parked_rows", () => BacklogGauges.Scalar(b => b.OutboxParked), description: "Outbox events parked because this build cannot publish them.");
+    public static readonly ObservableGauge<long> DeadLetters = Meter.CreateObservableGauge(
+        "refundworker.dead_letters", BacklogGauges.DeadLetterMeasurements, description: "Dead letters by status (New, Replayed, Discarded).");
+    public static readonly ObservableGauge<int> CircuitState = Meter.CreateObservableGauge(
+        "refundworker.provider.circuit.state", CircuitStates.Measurements, description: "Circuit breaker per provider in this replica: 0 closed, 1 open, 2 half-open.");
+
+    // The SLO is "an outcome within 60 s": 60 must be a bucket boundary for the burn-rate rules.
+    public static readonly Histogram<double> OutcomeLatency = Meter.CreateHistogram<double>(
+        "refundworker.outcome.latency", unit: "s", description: "From the request's acceptance to its final outcome's commit (tags kind, state).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 10, 30, 60, 120, 300, 900, 3600, 21600] });
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using RefundWorker.Contracts;
 using RefundWorker.Persistence;
 using RefundWorker.Sandbox;
+using RefundWorker.Telemetry;
 using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Worker;
@@ -32,6 +33,8 @@ public sealed class CircuitBreakerTests(WorkerFixture fx)
             var heldOp = await WaitAsync(held.RequestId, op => op.State == OperationState.Pending && op.NextAttemptAt is not null);
             Assert.Equal(0, heldOp.Attempts);
             Assert.Equal(0, await AttemptCountAsync(held.RequestId));
+            // The gauge refundworker.provider.circuit.state says so (open, or half-open once the break has passed).
+            Assert.Contains(CircuitStates.Get(Provider), new int?[] { CircuitStates.Open, CircuitStates.HalfOpen });
 
             fx.Sandbox.Faults.Set(Provider, new FaultSettings());
             foreach (var r in failing.Append(held))
@@ -43,6 +46,7 @@ public sealed class CircuitBreakerTests(WorkerFixture fx)
             Assert.Equal(1, heldSucceeded.Attempts);
             var refunds = fx.Sandbox.Ledger.Find(Provider, original.OriginalReferenceNo)!.Refunds;
             Assert.Equal(3, refunds.Count);
+            Assert.Equal(CircuitStates.Closed, CircuitStates.Get(Provider));
             Assert.Equal(held.ExternalId, refunds.Single(x => x.PartnerRefundNo == held.PartnerRefundNo).ExternalId);
         }
         finally

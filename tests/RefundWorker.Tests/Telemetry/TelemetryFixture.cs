@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using RefundWorker.Extensions;
+using RefundWorker.Telemetry;
+using RefundWorker.Tests.Infrastructure;
+
+namespace RefundWorker.Tests.Telemetry;
+
+/// <summary>The worker fixture with <c>/metrics</c> on, the backlog gauges read every second and the worker's
+/// spans captured in memory (with the same sources as the OTLP export).</summary>
+public sealed class TelemetryFixture : WorkerFixture
+{
+    public CapturedSpans Spans { get; } = new();
+
+    protected override void ConfigureWorker(WebApplicationBuilder builder)
+        => builder.Services.AddOpenTelemetry().WithTracing(t => t.AddWorkerSources().AddSource(CapturedSpans.OrderSystem.Name).AddProcessor(Spans));
+
+    public override Dictionary<string, string?> WorkerSettings()
+    {
+        var s = base.WorkerSettings();
+        s[TelemetryExtensions.PrometheusEnabledKey] = "true";
+        s[BacklogGauges.IntervalKey] = "00:00:01";
+        return s;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TelemetryCollection : ICollectionFixture<TelemetryFixture>
+{
+    public const string Name = "telemetry";
+}
