@@ -50,7 +50,6 @@ public static class WorkerExtensions
         services.AddSingleton<OperationExecutor>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationExecutor>());
         services.AddSingleton<UnknownProviderMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<UnknownProviderMonitor>());
         services.AddSingleton<Telemetry.BacklogGauges>();
         services.AddHostedService(sp => sp.GetRequiredService<Telemetry.BacklogGauges>());
         services.AddSingleton<OperationScheduler>();

@@ -20,7 +20,8 @@ namespace RefundWorker.Telemetry;
 /// so that a series exists from the first snapshot on and an alert on it does not depend on the first bad event.
 /// </remarks>
 public sealed class BacklogGauges(
-    NpgsqlDataSource dataSource, SnapProviderRegistry providers, TimeProvider time, IConfiguration configuration, ILogger<BacklogGauges> logger)
+    NpgsqlDataSource dataSource, SnapProviderRegistry providers, Operations.UnknownProviderMonitor unknownProviders, TimeProvider time,
+    IConfiguration configuration, ILogger<BacklogGauges> logger)
     : BackgroundService
 {
     public const string IntervalKey = "Telemetry:Backlog:Interval";
@@ -132,6 +133,7 @@ public sealed class BacklogGauges(
 
         var snapshot = new BacklogSnapshot(now, operations, oldestDue, needsReview, outboxUnsent, outboxOldestAge, outboxParked, deadLetters);
         s_latest = snapshot;
+        unknownProviders.Observe(operations);
         return snapshot;
     }
 

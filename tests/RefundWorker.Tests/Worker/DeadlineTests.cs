@@ -38,7 +38,8 @@ public sealed class DeadlineTests(WorkerFixture fx)
         var id = await InsertWaitingAsync(request, age: TimeSpan.FromHours(1));
 
         var monitor = fx.Worker.Services.GetRequiredService<UnknownProviderMonitor>();
-        await monitor.CheckAsync(CancellationToken.None);
+        var backlog = fx.Worker.Services.GetRequiredService<RefundWorker.Telemetry.BacklogGauges>();
+        await backlog.RefreshAsync(CancellationToken.None);
         Assert.Equal(1, monitor.Waiting[retired]);
 
         // Still within its deadline: it waits (deferred), no outcome.
@@ -48,7 +49,7 @@ public sealed class DeadlineTests(WorkerFixture fx)
         await ExecAsync("UPDATE operations SET created_at = created_at - interval '8 days', next_attempt_at = clock_timestamp() WHERE id = $1", id);
         var review = await fx.Outcomes.WaitForAsync<RefundNeedsReview>(request.RequestId);
         Assert.Contains("MaxOperationAge", review.Message);
-        await monitor.CheckAsync(CancellationToken.None);
+        await backlog.RefreshAsync(CancellationToken.None);
         Assert.False(monitor.Waiting.ContainsKey(retired));
     }
 
