@@ -188,14 +188,20 @@ build() { # [project...]: the whole solution by default
 run_tests() {
   local results="$ROOT/.artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"
-  local status=0
+  local status=0 run_errors=0
   for proj in tests/*.Tests/*.Tests.csproj; do
     local name
     name=$(basename "$proj" .csproj)
     say "testing $name"
-    dotnet test "$proj" -c Release --no-build -nologo \
+    if ! dotnet test "$proj" -c Release --no-build -nologo \
       --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
-      --logger "console;verbosity=minimal" || status=1
+      --logger "console;verbosity=minimal"; then
+      status=1
+      # A fixture's cleanup failure fails the run without failing a test: count it, so the last line says so.
+      if [ -f "$results/$name.trx" ] && ! grep -o '<Counters [^>]*' "$results/$name.trx" | grep -q ' failed="[1-9]'; then
+        run_errors=$((run_errors + 1))
+      fi
+    fi
   done
   # Sum the TRX counters over every test project: CI reads only the last line.
   local passed=0 failed=0 p f trx
@@ -209,6 +215,7 @@ run_tests() {
   local projects trxs
   projects=$(ls tests/*.Tests/*.Tests.csproj | wc -l); trxs=$(ls "$results"/*.trx 2>/dev/null | wc -l)
   if [ "$trxs" -lt "$projects" ]; then failed=$((failed + projects - trxs)); status=1; fi
+  failed=$((failed + run_errors))
   [ "$failed" -gt 0 ] && status=1
   echo "$passed passed, $failed failed"
   return $status

@@ -67,10 +67,25 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
-        await cmd.ExecuteNonQueryAsync();
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
+
+        // The drop shares one server with every other fixture of the run: a moment at max_connections (53300) or a
+        // connection arriving while FORCE terminates the others (55006) is transient. Retry before failing cleanup.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var admin = new NpgsqlConnection(_admin);
+                await admin.OpenAsync();
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
+                await cmd.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (attempt < 10)
+            {
+                await Console.Error.WriteLineAsync($"dropping test database {Name} failed ({e.SqlState}: {e.MessageText}); retrying");
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt));
+            }
+        }
     }
 }
