@@ -77,30 +77,3 @@ internal sealed class DropHealthProbeSpans : BaseProcessor<Activity>
         }
     }
 }
-
-/// <summary>Readiness: PostgreSQL answers a trivial query, within a few seconds (a probe must not hang on a host
-/// that drops packets).</summary>
-internal sealed class PostgresHealthCheck(Npgsql.NpgsqlDataSource dataSource) : IHealthCheck
-{
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        try
-        {
-            await using var cmd = dataSource.CreateCommand("SELECT 1");
-            await cmd.ExecuteScalarAsync(timeout.Token);
-            return HealthCheckResult.Healthy();
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Unhealthy($"PostgreSQL did not answer within {Timeout.TotalSeconds:0} s");
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            return HealthCheckResult.Unhealthy("PostgreSQL does not answer: " + e.Message, e);
-        }
-    }
-}
