@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Spectre.Console;
 
 namespace RefundWorker.Cli;
 
@@ -216,45 +217,100 @@ public static class OpsCommands
         return cmd;
     }
 
-    /// <summary>Polls the job with a progress bar on stderr, then prints the summary; exit 1 if any letter failed.</summary>
+    /// <summary>Polls the job with a progress bar on stderr (Spectre.Console, live on a terminal; a line per change
+    /// when redirected), then prints the summary; exit 1 if any letter failed. With --json only the final job.</summary>
     private static async Task<int> FollowJobAsync(Ctx ctx, ParseResult p, OpsClient c, TextWriter o, TextWriter e, string jobId, CancellationToken ct)
     {
-        JsonElement job;
-        while (true)
+        var exit = 0;
+        JsonElement job = default;
+
+        async Task<bool> PollAsync()
         {
-            var (exit, body) = await c.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobId}", null, ct);
-            if (exit != 0)
-            {
-                return exit;
-            }
-
-            job = body;
-            int total = job.GetProperty("total").GetInt32(), done = job.GetProperty("done").GetInt32(), skipped = job.GetProperty("skipped").GetInt32(), failed = job.GetProperty("failed").GetInt32();
-            if (!p.GetValue(ctx.Json))
-            {
-                var seen = done + skipped + failed;
-                var filled = total == 0 ? 30 : seen * 30 / total;
-                await e.WriteAsync($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {seen}/{total}  replayed {done}, skipped {skipped}, failed {failed}");
-            }
-
-            if (job.GetProperty("status").GetString() != "Running")
-            {
-                break;
-            }
-
-            await Task.Delay(ctx.Poll, ct);
+            (exit, job) = await c.SendAsync(HttpMethod.Get, $"/admin/jobs/{jobId}", null, ct);
+            return exit == 0 && job.GetProperty("status").GetString() == "Running";
         }
 
+        var progressConsole = p.GetValue(ctx.Json) ? null : OpsConsole.Over(e);
+        if (progressConsole is { Profile.Capabilities.Interactive: true })
+        {
+            await progressConsole.Progress()
+                .AutoClear(false)
+                .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                .StartAsync(async progress =>
+                {
+                    var bar = progress.AddTask("replaying", maxValue: 1);
+                    while (true)
+                    {
+                        var running = await PollAsync();
+                        if (exit != 0)
+                        {
+                            return;
+                        }
+
+                        var (seen, total, counts) = Counts(job);
+                        bar.MaxValue = Math.Max(total, 1);
+                        bar.Value = total == 0 ? 1 : seen;
+                        bar.Description = Markup.Escape(counts);
+                        if (!running)
+                        {
+                            return;
+                        }
+
+                        await Task.Delay(ctx.Poll, ct);
+                    }
+                });
+        }
+        else
+        {
+            // Redirected (a log, a pipe) or --json: no live bar. A line per change of the counts, so a log shows
+            // how the job went and its last line is the final state; nothing at all with --json.
+            string? last = null;
+            while (true)
+            {
+                var running = await PollAsync();
+                if (exit != 0)
+                {
+                    break;
+                }
+
+                var (_, _, counts) = Counts(job);
+                if (progressConsole is not null && counts != last)
+                {
+                    progressConsole.WriteLine(counts);
+                    last = counts;
+                }
+
+                if (!running)
+                {
+                    break;
+                }
+
+                await Task.Delay(ctx.Poll, ct);
+            }
+        }
+
+        if (exit != 0)
+        {
+            return exit;
+        }
+
+        var outcome = job.GetProperty("failed").GetInt32() > 0 || job.GetProperty("status").GetString() != "Completed" ? OpsExit.Failed : OpsExit.Ok;
         if (Json(ctx, p, o, job))
         {
-            return job.GetProperty("failed").GetInt32() > 0 || job.GetProperty("status").GetString() != "Completed" ? OpsExit.Failed : OpsExit.Ok;
+            return outcome;
         }
 
-        await e.WriteLineAsync();
         o.WriteLine($"job {jobId} {job.GetProperty("status").GetString()}: {job.GetProperty("done").GetInt32()} replayed, {job.GetProperty("skipped").GetInt32()} skipped, "
             + $"{job.GetProperty("failed").GetInt32()} failed of {job.GetProperty("total").GetInt32()}"
             + (job.GetProperty("error").ValueKind == JsonValueKind.String ? $" ({job.GetProperty("error").GetString()})" : string.Empty));
-        return job.GetProperty("failed").GetInt32() > 0 || job.GetProperty("status").GetString() != "Completed" ? OpsExit.Failed : OpsExit.Ok;
+        return outcome;
+    }
+
+    private static (int Seen, int Total, string Counts) Counts(JsonElement job)
+    {
+        int total = job.GetProperty("total").GetInt32(), done = job.GetProperty("done").GetInt32(), skipped = job.GetProperty("skipped").GetInt32(), failed = job.GetProperty("failed").GetInt32();
+        var seen = done + skipped + failed;
+        return (seen, total, $"{seen}/{total}  replayed {done}, skipped {skipped}, failed {failed}");
     }
 
     private static Command Operations(Ctx ctx)

@@ -1,24 +1,34 @@
 using System.Globalization;
 using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RefundWorker.Cli;
 
-/// <summary>Plain aligned tables for people (scripts use <c>--json</c>).</summary>
+/// <summary>Tables for people, drawn by Spectre.Console (scripts use <c>--json</c>, which is unchanged).</summary>
 public static class OpsTable
 {
     public static void Write(TextWriter output, IEnumerable<JsonElement> rows, params (string Header, string Property, int Max)[] columns)
     {
-        var cells = rows.Select(r => columns.Select(c => Cell(r, c.Property, c.Max)).ToArray()).ToList();
-        var widths = columns.Select((c, i) => Math.Max(c.Header.Length, cells.Count == 0 ? 0 : cells.Max(row => row[i].Length))).ToArray();
-        output.WriteLine(string.Join("  ", columns.Select((c, i) => c.Header.PadRight(widths[i]))).TrimEnd());
-        foreach (var row in cells)
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var c in columns)
         {
-            output.WriteLine(string.Join("  ", row.Select((v, i) => v.PadRight(widths[i]))).TrimEnd());
+            table.AddColumn(new TableColumn(Markup.Escape(c.Header)).NoWrap());
         }
 
-        if (cells.Count == 0)
+        var count = 0;
+        foreach (var row in rows)
         {
-            output.WriteLine("(none)");
+            // Cells are text, never markup: a reason or a message body may hold [brackets].
+            table.AddRow(columns.Select(c => (IRenderable)new Text(Cell(row, c.Property, c.Max))).ToArray());
+            count++;
+        }
+
+        var console = OpsConsole.Over(output);
+        console.Write(table);
+        if (count == 0)
+        {
+            console.WriteLine("(none)");
         }
     }
 
