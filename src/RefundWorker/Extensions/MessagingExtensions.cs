@@ -16,6 +16,10 @@ public static class MessagingExtensions
     {
         builder.Services.AddOptions<RequestQueueOptions>().BindConfiguration(RequestQueueOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RequestQueueOptions>, RequestQueueOptionsValidator>();
+        // RabbitMQ readiness is MassTransit's own bus check (tagged "ready" by default): the receive endpoints are
+        // connected. AspNetCore.HealthChecks.Rabbitmq is not used: it opens a channel on an IConnection of its own,
+        // which answering says nothing about the endpoints, and pointed at the outbox's link it would report failures
+        // that the link repairs by itself on its next publish.
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
