@@ -6,7 +6,7 @@ namespace RefundWorker.Sandbox;
 /// <summary>The refund endpoint, with each provider's request fields and answer.</summary>
 internal sealed partial class SnapEndpoints
 {
-    private Reply Refund(ProviderRuntime p, JsonElement root, string externalId, HttpContext ctx)
+    private Reply Refund(ProviderRuntime p, JsonElement root, string externalId)
     {
         const int svc = ServiceCodes.QrRefund;
         var f = new FieldReader();

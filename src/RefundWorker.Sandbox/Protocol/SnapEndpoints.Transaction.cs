@@ -87,7 +87,7 @@ internal sealed partial class SnapEndpoints
 
             return op switch
             {
-                SandboxOperation.Refund => Refund(p, root, externalId, ctx),
+                SandboxOperation.Refund => Refund(p, root, externalId),
                 SandboxOperation.Cancel => Cancel(p, root, externalId),
                 _ => Query(p, root),
             };
