@@ -11,7 +11,7 @@ public sealed class RefundHistoryParsingTests
 
     private static (SnapClient Client, FakeSnapServer Server) Create()
     {
-        var time = new ManualTimeProvider(Now);
+        var time = new FakeTimeProvider(Now);
         var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
         var http = new HttpClient(server);
         return (new SnapClient(http, new SnapAccessTokenProvider(http, time), time, new ExternalIdGenerator(time, "1")), server);

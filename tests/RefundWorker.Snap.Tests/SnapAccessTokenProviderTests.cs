@@ -8,7 +8,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_send_one_token_request_when_1000_callers_ask_at_once()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.FromMilliseconds(200) };
-        var tokens = new SnapAccessTokenProvider(new HttpClient(server), new ManualTimeProvider());
+        var tokens = new SnapAccessTokenProvider(new HttpClient(server), TestClock.Create());
         var provider = Providers.Nicepay();
         using var start = new ManualResetEventSlim();
 
@@ -30,7 +30,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_sign_token_request_when_fetching()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
-        var time = new ManualTimeProvider(new DateTimeOffset(2024, 1, 22, 8, 0, 1, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2024, 1, 22, 8, 0, 1, TimeSpan.Zero));
         var tokens = new SnapAccessTokenProvider(new HttpClient(server), time);
         using var merchantPublic = TestData.MerchantPublic();
 
@@ -51,7 +51,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_use_provider_separator_when_signing_token_request()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
-        var time = new ManualTimeProvider(new DateTimeOffset(2020, 12, 23, 1, 10, 11, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2020, 12, 23, 1, 10, 11, TimeSpan.Zero));
         var tokens = new SnapAccessTokenProvider(new HttpClient(server), time);
         using var merchantPublic = TestData.MerchantPublic();
 
@@ -66,7 +66,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_reuse_cached_token_when_far_from_expiry()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var tokens = new SnapAccessTokenProvider(new HttpClient(server), time);
         var provider = Providers.Nicepay();
 
@@ -82,7 +82,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_refresh_before_expiry_when_within_skew_of_expires_in()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero, ExpiresIn = "900" };
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var tokens = new SnapAccessTokenProvider(new HttpClient(server), time);
         var provider = Providers.Nicepay();
 
@@ -102,7 +102,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_keep_other_providers_tokens_apart_when_caching()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
-        var tokens = new SnapAccessTokenProvider(new HttpClient(server), new ManualTimeProvider());
+        var tokens = new SnapAccessTokenProvider(new HttpClient(server), TestClock.Create());
 
         var a = await tokens.GetAsync(Providers.Nicepay(), CancellationToken.None);
         var b = await tokens.GetAsync(Providers.IFortePay(), CancellationToken.None);
@@ -115,7 +115,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_fetch_new_token_when_current_one_is_invalidated()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
-        var tokens = new SnapAccessTokenProvider(new HttpClient(server), new ManualTimeProvider());
+        var tokens = new SnapAccessTokenProvider(new HttpClient(server), TestClock.Create());
         var provider = Providers.Nicepay();
         var first = await tokens.GetAsync(provider, CancellationToken.None);
 
@@ -137,7 +137,7 @@ public sealed class SnapAccessTokenProviderTests
             TokenDelay = TimeSpan.Zero,
             TokenAnswer = _ => "{\"responseCode\":\"4017300\",\"responseMessage\":\"Unauthorized. Signature\"}",
         };
-        var tokens = new SnapAccessTokenProvider(new HttpClient(server), new ManualTimeProvider());
+        var tokens = new SnapAccessTokenProvider(new HttpClient(server), TestClock.Create());
 
         var ex = await Assert.ThrowsAsync<SnapTokenException>(async () => await tokens.GetAsync(Providers.Nicepay(), CancellationToken.None));
 
@@ -149,7 +149,7 @@ public sealed class SnapAccessTokenProviderTests
     public async Task Should_not_hammer_token_endpoint_when_it_keeps_failing()
     {
         using var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero, TokenAnswer = _ => "<html>502</html>" };
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         var tokens = new SnapAccessTokenProvider(new HttpClient(server), time);
         var provider = Providers.Nicepay();
 

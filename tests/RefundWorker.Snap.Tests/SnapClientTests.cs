@@ -9,9 +9,9 @@ public sealed class SnapClientTests
 {
     private static readonly DateTimeOffset Now = new(2024, 12, 31, 3, 11, 40, TimeSpan.Zero);
 
-    private static (SnapClient Client, FakeSnapServer Server) Create(ManualTimeProvider? time = null)
+    private static (SnapClient Client, FakeSnapServer Server) Create(FakeTimeProvider? time = null)
     {
-        time ??= new ManualTimeProvider(Now);
+        time ??= new FakeTimeProvider(Now);
         var server = new FakeSnapServer { TokenDelay = TimeSpan.Zero };
         var http = new HttpClient(server);
         return (new SnapClient(http, new SnapAccessTokenProvider(http, time), time, new ExternalIdGenerator(time, "1")), server);
@@ -49,7 +49,7 @@ public sealed class SnapClientTests
     public async Task Should_reproduce_the_nicepay_vector_signature_when_inputs_match()
     {
         // Token and timestamp as in vectors.json transaction[0]: the X-SIGNATURE sent must be the vector's.
-        var time = new ManualTimeProvider(Now);
+        var time = new FakeTimeProvider(Now);
         var server = new FakeSnapServer
         {
             TokenDelay = TimeSpan.Zero,

@@ -31,7 +31,9 @@ public sealed class SnapTimestampTests
             TimeZoneInfo.ClearCachedData();
             Assert.Equal(zone == "UTC" ? TimeSpan.Zero : TimeZoneInfo.FindSystemTimeZoneById(zone).BaseUtcOffset, TimeZoneInfo.Local.BaseUtcOffset);
 
-            var time = new ManualTimeProvider(new DateTimeOffset(2024, 7, 1, 23, 30, 5, TimeSpan.Zero));
+            var time = new FakeTimeProvider(new DateTimeOffset(2024, 7, 1, 23, 30, 5, TimeSpan.Zero));
+            // FakeTimeProvider's local zone is UTC unless told: give it the server zone this case sets up.
+            time.SetLocalTimeZone(TimeZoneInfo.Local);
 
             Assert.Equal("2024-07-02T06:30:05+07:00", SnapTimestamp.Now(time));
             Assert.Equal("2024-07-02T06:30:05+07:00", SnapTimestamp.Format(time.GetLocalNow()));

@@ -13,7 +13,7 @@ internal sealed class TestSandbox : IAsyncDisposable
     private readonly Dictionary<string, SnapTestClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private static long s_sequence;
 
-    private TestSandbox(SandboxHandle handle, ManualTimeProvider clock, RSA key)
+    private TestSandbox(SandboxHandle handle, RealTimerFakeTimeProvider clock, RSA key)
     {
         Handle = handle;
         Clock = clock;
@@ -23,7 +23,7 @@ internal sealed class TestSandbox : IAsyncDisposable
 
     public SandboxHandle Handle { get; }
 
-    public ManualTimeProvider Clock { get; }
+    public RealTimerFakeTimeProvider Clock { get; }
 
     public RSA MerchantKey { get; }
 
@@ -34,7 +34,7 @@ internal sealed class TestSandbox : IAsyncDisposable
     public static async Task<TestSandbox> StartAsync(Action<SandboxSettings>? configure = null, DateTimeOffset? now = null)
     {
         var key = SharedKey.Value;
-        var clock = new ManualTimeProvider(now ?? DateTimeOffset.UtcNow);
+        var clock = new RealTimerFakeTimeProvider(now ?? DateTimeOffset.UtcNow);
         var settings = SandboxSettings.CreateDefault(key.ExportSubjectPublicKeyInfoPem());
         settings.TimeProvider = clock;
         configure?.Invoke(settings);

@@ -12,7 +12,7 @@ namespace RefundWorker.Sandbox.Load;
 /// <summary>
 /// Measures how many valid refunds per second the sandbox answers. Bounded in count and time, loopback only.
 /// <code>
-/// dotnet run -c Release --project tests/RefundWorker.Sandbox.Load -- [--requests 200000] [--seconds 30]
+/// dotnet run -c Release --project tools/RefundWorker.Sandbox.Load -- [--requests 200000] [--seconds 30]
 ///     [--concurrency 64] [--originals 100] [--url http://127.0.0.1:5080 --key .local/sandbox-keys/nicepay-merchant-private.pem]
 /// </code>
 /// With --wrk-out FILE (and --url) it only signs --requests refunds into FILE for refund.lua, a wrk script.
@@ -71,7 +71,7 @@ public static class LoadProgram
             {
                 await WriteWrkRequestsAsync(o.WrkOut, o.Requests, token, clientId, secret, originals, run);
                 Console.WriteLine($"wrote {o.Requests} signed refunds (run {run}) to {o.WrkOut}; replay within 5 minutes:");
-                Console.WriteLine($"  REQUESTS={o.WrkOut} wrk -t2 -c64 -d20s -s tests/RefundWorker.Sandbox.Load/refund.lua {root}");
+                Console.WriteLine($"  REQUESTS={o.WrkOut} wrk -t2 -c64 -d20s -s tools/RefundWorker.Sandbox.Load/refund.lua {root}");
                 return 0;
             }
 
