@@ -225,6 +225,10 @@ containers() {
     # Ryuk (the reaper container) is not built here and podman does not need it: fixtures remove their containers,
     # and leftovers of a killed run are removed below. Published ports are reached on 127.0.0.1.
     export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+    # No registry here: the fixtures must use the images built below (and say so if they are missing), never
+    # fall back to Docker Hub's.
+    export RefundWorker__Tests__PostgresImage=localhost/refundworker-postgres:15
+    export RefundWorker__Tests__RabbitMqImage=localhost/refundworker-rabbitmq:3
     podman ps -aq --filter label=org.refundworker.tests=true | xargs -r podman rm -f >/dev/null 2>&1 || true
     local start=$SECONDS
     if timeout "${CONTAINERS_IMAGES_TIMEOUT:-2400}" bash "$ROOT/deploy/images/build-images.sh" postgres rabbitmq; then

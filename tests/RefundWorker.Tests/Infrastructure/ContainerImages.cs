@@ -33,6 +33,13 @@ public static class ContainerImages
     {
         if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } configured)
         {
+            // A localhost/ image can only come from a local build: say so, rather than let the engine try to pull it.
+            if (configured.StartsWith("localhost/", StringComparison.Ordinal) && !await ContainerEngine.HasImageAsync(engine, configured))
+            {
+                throw new InvalidOperationException(
+                    $"{variable} names {configured}, which the container engine at {engine} does not have: build it with `./build.sh images` (deploy/images/build-images.sh).");
+            }
+
             return configured;
         }
 
