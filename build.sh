@@ -248,14 +248,16 @@ containers() {
 # The worker's image (Dockerfile) as refundworker:latest, the name deploy/k8s uses. Without a registry the build and
 # runtime stages are the local images of deploy/images; with one, the Dockerfile's defaults (Microsoft's images).
 worker_image() {
-  if docker_engine_answers && [ -z "${REFUNDWORKER_USE_PODMAN:-}" ]; then
+  if docker_engine_answers; then
     docker build -t refundworker:latest "$ROOT"
     return
   fi
   containers || die "no container engine for the worker image"
   bash "$ROOT/deploy/images/build-images.sh" runtime sdk
   say "building refundworker:latest with podman"
-  podman build --network=host -v "$HOME/.nuget/packages:/root/.nuget/packages" \
+  # The build stage restores through this machine's network and NuGet cache, trusting what the machine trusts
+  # (its CA store, which may hold an egress proxy's CA): host network, ~/.nuget/packages and /etc/ssl/certs mounted.
+  podman build --network=host -v "$HOME/.nuget/packages:/root/.nuget/packages" -v /etc/ssl/certs:/etc/ssl/certs:ro \
     --build-arg SDK_IMAGE=localhost/refundworker-dotnet-sdk:10 \
     --build-arg RUNTIME_IMAGE=localhost/refundworker-dotnet-runtime:10 \
     -t localhost/refundworker:latest "$ROOT"

@@ -133,8 +133,9 @@ build_runtime() {
   exists "$RUNTIME" && return 0
   command -v dotnet >/dev/null || die "the .NET runtime image is copied from this machine's SDK: dotnet not found"
   rootfs; copy runtime
-  # What Microsoft's aspnet image adds to Debian: TLS roots, ICU, tzdata (TimeZoneInfo), OpenSSL and libstdc++.
-  install_into runtime ca-certificates libicu72 tzdata libssl3 libstdc++6 zlib1g
+  # What Microsoft's aspnet image adds to Debian: TLS roots, ICU, tzdata (TimeZoneInfo), OpenSSL, libstdc++ and
+  # GSSAPI (without it the runtime prints "libgssapi_krb5.so.2: cannot open shared object file" when Npgsql connects).
+  install_into runtime ca-certificates libicu72 tzdata libssl3 libstdc++6 zlib1g libgssapi-krb5-2
   local root=$WORK/runtime src
   src=$(dotnet_root)
   mkdir -p "$root/usr/share/dotnet/shared"
@@ -150,7 +151,7 @@ build_sdk() {
   exists "$SDK" && return 0
   command -v dotnet >/dev/null || die "the .NET SDK image is copied from this machine's SDK: dotnet not found"
   rootfs; copy sdk
-  install_into sdk ca-certificates libicu72 tzdata libssl3 libstdc++6 zlib1g
+  install_into sdk ca-certificates libicu72 tzdata libssl3 libstdc++6 zlib1g libgssapi-krb5-2
   local root=$WORK/sdk
   mkdir -p "$root/usr/share/dotnet"
   cp -a "$(dotnet_root)"/. "$root/usr/share/dotnet/"

@@ -53,6 +53,13 @@ public static class ContainerEngine
         return response.IsSuccessStatusCode;
     }
 
+    /// <summary>Kills and removes a container at once (no graceful stop): for a test process on its way out.</summary>
+    public static async Task RemoveAsync(Uri endpoint, string containerId)
+    {
+        using var http = CreateClient(endpoint);
+        using var response = await http.DeleteAsync($"containers/{Uri.EscapeDataString(containerId)}?force=true&v=true");
+    }
+
     private static HttpClient CreateClient(Uri endpoint)
     {
         if (endpoint.Scheme == "unix")

@@ -44,8 +44,22 @@ public static class ServiceEndpointResolver
         var containers = await ContainerServiceEndpoints.StartAsync(engine);
 
         // xunit 2 has no assembly-wide fixture to dispose them, and the resource reaper (Ryuk) may be off (podman):
-        // remove them when the test process ends.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => containers.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        // remove them when the test process ends. A graceful stop takes too long there (the test runner does not
+        // wait for it, and the containers were seen left running): kill and remove them straight through the API.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var id in new[] { containers.RabbitMqContainerId, containers.PostgresContainerId })
+            {
+                try
+                {
+                    ContainerEngine.RemoveAsync(engine, id).GetAwaiter().GetResult();
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    Console.Error.WriteLine($"could not remove test container {id}: {e.Message}");
+                }
+            }
+        };
         return containers;
     }
 
