@@ -28,7 +28,9 @@ public static class ContainerEngine
 
         if (endpoint is null)
         {
-            return (null, "no container engine is configured (DOCKER_HOST unset and no Docker socket found)");
+            return (null, Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host
+                ? $"no container engine found (DOCKER_HOST={host} leads to none)"
+                : "no container engine found (DOCKER_HOST is unset and there is no Docker socket)");
         }
 
         try
