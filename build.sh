@@ -313,7 +313,7 @@ case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
   test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; build; run_tests ;;
-  containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}'" ;;
+  containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
   images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
   image) worker_image ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
