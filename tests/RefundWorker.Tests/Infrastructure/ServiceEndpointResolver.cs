@@ -45,21 +45,20 @@ public static class ServiceEndpointResolver
 
         // xunit 2 has no assembly-wide fixture to dispose them, and the resource reaper (Ryuk) may be off (podman):
         // remove them when the test process ends. A graceful stop takes too long there (the test runner does not
-        // wait for it, and the containers were seen left running): kill and remove them straight through the API.
+        // wait for it, and the containers were seen left running): kill and remove both at once through the API.
+        // A run killed harder than that leaves them behind, labelled org.refundworker.tests=true (build.sh removes them).
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (var id in new[] { containers.RabbitMqContainerId, containers.PostgresContainerId })
+            Task.WhenAll(new[] { containers.RabbitMqContainerId, containers.PostgresContainerId }.Select(async id =>
             {
                 try
                 {
-                    ContainerEngine.RemoveAsync(engine, id).GetAwaiter().GetResult();
+                    await ContainerEngine.RemoveAsync(engine, id);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                 {
-                    Console.Error.WriteLine($"could not remove test container {id}: {e.Message}");
+                    await Console.Error.WriteLineAsync($"could not remove test container {id}: {e.Message}");
                 }
-            }
-        };
+            })).GetAwaiter().GetResult();
         return containers;
     }
 
