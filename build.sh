@@ -5,6 +5,9 @@
 #   ./build.sh demo    services + keys + migrations + sandbox + worker + a published mix of refunds and cancels
 #   ./build.sh services  only bring the services up and print the connection strings
 #   ./build.sh build   only build
+#   ./build.sh containers  a container engine for the container-path tests (podman where no Docker runs) + test images
+#   ./build.sh images [--rebuild] [name...]  build the registry-free images of deploy/images
+#   ./build.sh image   the worker's container image, refundworker:latest (Dockerfile)
 #
 # Services, in this order of preference:
 #   1. whatever ConnectionStrings__Postgres / ConnectionStrings__RabbitMq already point at (if they answer);
@@ -176,6 +179,90 @@ ensure_prometheus_binaries() {
   apt_install prometheus
 }
 
+# Container path: the test fixtures start PostgreSQL and RabbitMQ through Testcontainers when a container engine
+# answers (tests/RefundWorker.Tests/Containers run that path on purpose). Where no Docker engine runs, this brings up
+# podman's Docker-compatible API on $PODMAN_SOCKET and builds the registry-free test images (deploy/images), time-boxed
+# by CONTAINERS_IMAGES_TIMEOUT seconds. Exports what Testcontainers needs. Returns non-zero, with the reason printed, when
+# no engine could be had; the container-path tests then skip with that reason.
+PODMAN_SOCKET=/run/podman/podman.sock
+engine_answers() { # unix socket path
+  command -v curl >/dev/null || apt_install curl
+  [ -S "$1" ] && [ "$(curl -sf --max-time 5 --unix-socket "$1" http://engine/_ping 2>/dev/null)" = OK ]
+}
+start_podman() {
+  apt_install podman runc debootstrap uidmap
+  # No systemd or journald as PID 1 in these machines (cgroupfs, events to a file); runc rather than crun; ulimits
+  # low enough for this kernel (the default nofile 1048576 is refused), high enough for RabbitMQ. Only a
+  # containers.conf this script wrote is replaced.
+  local conf=/etc/containers/containers.conf
+  if [ ! -f "$conf" ] || grep -q '^# written by refundworker build.sh' "$conf"; then
+    as_root mkdir -p /etc/containers
+    as_root tee "$conf" >/dev/null <<'CONF'
+# written by refundworker build.sh (containers): delete this line to keep your own settings
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+  fi
+  if ! engine_answers "$PODMAN_SOCKET"; then
+    say "starting podman system service on unix://$PODMAN_SOCKET"
+    as_root mkdir -p "$(dirname "$PODMAN_SOCKET")"
+    as_root rm -f "$PODMAN_SOCKET"
+    as_root nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >"$ROOT/.artifacts/podman-service.log" 2>&1 &
+    for _ in $(seq 30); do engine_answers "$PODMAN_SOCKET" && break; sleep 1; done
+  fi
+  engine_answers "$PODMAN_SOCKET"
+}
+containers() {
+  mkdir -p "$ROOT/.artifacts"
+  if [ -n "${DOCKER_HOST:-}" ] || docker_engine_answers; then
+    say "containers: using the Docker engine ${DOCKER_HOST:-at the default socket}"
+  elif command -v apt-get >/dev/null && start_podman; then
+    export DOCKER_HOST="unix://$PODMAN_SOCKET"
+    # Ryuk (the reaper container) is not built here and podman does not need it: fixtures remove their containers,
+    # and leftovers of a killed run are removed below. Published ports are reached on 127.0.0.1.
+    export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+    # No registry here: the fixtures must use the images built below (and say so if they are missing), never
+    # fall back to Docker Hub's.
+    export RefundWorker__Tests__PostgresImage=localhost/refundworker-postgres:15
+    export RefundWorker__Tests__RabbitMqImage=localhost/refundworker-rabbitmq:3
+    podman ps -aq --filter label=org.refundworker.tests=true | xargs -r podman rm -f >/dev/null 2>&1 || true
+    local start=$SECONDS
+    if timeout "${CONTAINERS_IMAGES_TIMEOUT:-2400}" bash "$ROOT/deploy/images/build-images.sh" postgres rabbitmq; then
+      say "containers: test images ready ($((SECONDS - start)) s)"
+    else
+      say "containers: building the test images failed or timed out after $((SECONDS - start)) s; the container-path tests will fail"
+    fi
+  else
+    say "containers: no container engine answers and podman could not be started; the container-path tests will skip"
+    return 1
+  fi
+  # The engine is there: from now on the container-path tests must run, never skip.
+  export RefundWorker__Tests__RequireContainers=true
+  say "containers: DOCKER_HOST=${DOCKER_HOST:-default}"
+}
+
+# The worker's image (Dockerfile) as refundworker:latest, the name deploy/k8s uses. Without a registry the build and
+# runtime stages are the local images of deploy/images; with one, the Dockerfile's defaults (Microsoft's images).
+worker_image() {
+  if docker_engine_answers; then
+    docker build -t refundworker:latest "$ROOT"
+    return
+  fi
+  containers || die "no container engine for the worker image"
+  bash "$ROOT/deploy/images/build-images.sh" runtime sdk
+  say "building refundworker:latest with podman"
+  # The build stage restores through this machine's network and NuGet cache, trusting what the machine trusts
+  # (its CA store, which may hold an egress proxy's CA): host network, ~/.nuget/packages and /etc/ssl/certs mounted.
+  podman build --network=host -v "$HOME/.nuget/packages:/root/.nuget/packages" -v /etc/ssl/certs:/etc/ssl/certs:ro \
+    --build-arg SDK_IMAGE=localhost/refundworker-dotnet-sdk:10 \
+    --build-arg RUNTIME_IMAGE=localhost/refundworker-dotnet-runtime:10 \
+    -t localhost/refundworker:latest "$ROOT"
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -225,7 +312,10 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; build; run_tests ;;
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; build; run_tests ;;
+  containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
+  images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
+  image) worker_image ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
-  *) die "unknown command '$cmd' (test | demo | services | build)" ;;
+  *) die "unknown command '$cmd' (test | demo | services | build | containers | images | image)" ;;
 esac

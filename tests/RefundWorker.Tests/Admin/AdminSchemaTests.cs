@@ -17,7 +17,7 @@ public sealed class AdminSchemaTests : IAsyncLifetime
 
     private TestDatabase database = null!;
 
-    public async Task InitializeAsync() => database = await TestDatabase.CreateAsync(EnvironmentServiceEndpoints.FromEnvironment());
+    public async Task InitializeAsync() => database = await TestDatabase.CreateAsync(await ServiceEndpointResolver.ResolveAsync());
 
     public async Task DisposeAsync() => await database.DisposeAsync();
 

@@ -1,9 +1,9 @@
 namespace RefundWorker.Tests.Infrastructure;
 
 /// <summary>
-/// Where the real PostgreSQL and RabbitMQ are. <see cref="FromEnvironment"/> reads the variables ./build.sh exports;
-/// a container-backed implementation (Testcontainers, where Docker exists) would start the servers and return their
-/// addresses here, and nothing else in the fixtures would change.
+/// Where the real PostgreSQL and RabbitMQ are: <see cref="EnvironmentServiceEndpoints"/> reads the variables ./build.sh
+/// exports, <see cref="ContainerServiceEndpoints"/> starts the servers in containers; <see cref="ServiceEndpointResolver"/>
+/// chooses, and nothing else in the fixtures changes.
 /// </summary>
 public interface IServiceEndpoints
 {

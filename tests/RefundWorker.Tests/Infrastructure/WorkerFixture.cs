@@ -36,7 +36,7 @@ public class WorkerFixture : IAsyncLifetime
 
     private readonly List<WebApplication> _workers = [];
 
-    public IServiceEndpoints Services { get; } = EnvironmentServiceEndpoints.FromEnvironment();
+    public IServiceEndpoints Services { get; private set; } = null!;
 
     public MerchantKeys Keys { get; } = new();
 
@@ -67,6 +67,7 @@ public class WorkerFixture : IAsyncLifetime
         sandbox.Providers[BreakerProvider].Behaviour.ListRefundsInQuery = true;
         sandbox.Providers[NonIdempotentProvider].Behaviour.Idempotent = false;
         Sandbox = await SandboxServer.StartAsync(sandbox);
+        Services = await ResolveServicesAsync();
         Database = await TestDatabase.CreateAsync(Services);
         VirtualHost = await TestVirtualHost.CreateAsync(Services);
         Outcomes = await OutcomeCollector.StartAsync(VirtualHost.Amqp);
@@ -75,6 +76,9 @@ public class WorkerFixture : IAsyncLifetime
             Worker = await StartWorkerAsync();
         }
     }
+
+    /// <summary>Where PostgreSQL and RabbitMQ are: configured, local, or containers (see <see cref="ServiceEndpointResolver"/>).</summary>
+    protected virtual Task<IServiceEndpoints> ResolveServicesAsync() => ServiceEndpointResolver.ResolveAsync();
 
     /// <summary>False for fixtures whose tests run the worker as separate processes.</summary>
     protected virtual bool StartsInProcessWorker => true;

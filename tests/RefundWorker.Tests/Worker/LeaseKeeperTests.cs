@@ -17,7 +17,7 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
 
     private TestDatabase _db = null!;
 
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync(EnvironmentServiceEndpoints.FromEnvironment());
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync(await ServiceEndpointResolver.ResolveAsync());
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
