@@ -52,21 +52,29 @@ public sealed class AccessTokenHandler(
             return InboundErrors.InvalidFieldFormat(Service, "X-TIMESTAMP", "expected yyyy-MM-ddTHH:mm:ss+07:00");
         }
 
-        if (!partners.TryGetByClientId(clientKey, out var partner))
-        {
-            logger.LogWarning("Inbound token refused: unknown X-CLIENT-KEY");
-            return InboundErrors.Unauthorized(Service, "Unknown X-CLIENT-KEY");
-        }
-
+        // An unknown client goes through the same checks as a known one, against a decoy partner whose key nobody
+        // holds: it fails at the signature with the same answer a bad signature gets, after the same RSA work, so
+        // the endpoint cannot be used to find out which client ids exist.
+        var known = partners.TryGetByClientId(clientKey, out var partner);
+        partner ??= partners.Decoy;
         if (InboundClock.OutsideSkew(time, sentAt, partner.Options.TimestampSkewSeconds))
         {
             logger.LogWarning("Inbound token refused for {Partner}: X-TIMESTAMP {Timestamp} outside ±{Skew}s", partner.Name, timestamp, partner.Options.TimestampSkewSeconds);
             return InboundErrors.Unauthorized(Service, $"X-TIMESTAMP is outside the allowed window of {partner.Options.TimestampSkewSeconds} seconds");
         }
 
-        if (!SnapSignature.VerifyToken(partner.PublicKey, partner.Options.ClientId, timestamp, signature, partner.Options.TokenSeparator))
+        var verified = SnapSignature.VerifyToken(partner.PublicKey, clientKey, timestamp, signature, partner.Options.TokenSeparator);
+        if (!known || !verified)
         {
-            logger.LogWarning("Inbound token refused for {Partner}: signature does not verify with the configured public key", partner.Name);
+            if (known)
+            {
+                logger.LogWarning("Inbound token refused for {Partner}: signature does not verify with the configured public key", partner.Name);
+            }
+            else
+            {
+                logger.LogWarning("Inbound token refused: unknown X-CLIENT-KEY");
+            }
+
             return InboundErrors.Unauthorized(Service, "Signature invalid");
         }
 

@@ -20,6 +20,48 @@ public sealed class InboundOptions
 
     /// <summary>Lifetime of the bearer tokens we issue. 900 s is SNAP's usual value and what NICEPAY expects.</summary>
     public int TokenLifetimeSeconds { get; init; } = 900;
+
+    /// <summary>
+    /// Most PostgreSQL connections the inbound endpoints and payment-code consumers hold at once: their own pool,
+    /// apart from the refund pipeline's, so a flood of inquiries waits for these and never takes the pipeline's.
+    /// </summary>
+    public int MaxDatabaseConnections { get; init; } = 10;
+
+    /// <summary>Requests per second per partner and for callers not recognised as one.</summary>
+    public InboundRateLimitOptions RateLimits { get; init; } = new();
+
+    /// <summary>How long inquiries and payment codes (customer names, phones, emails) are kept.</summary>
+    public InboundRetentionOptions Retention { get; init; } = new();
+}
+
+/// <summary>
+/// <c>Inbound:RateLimits</c>. A request counts against its partner when it names a configured one (X-CLIENT-KEY on
+/// the token endpoint, X-PARTNER-ID on inquiries), otherwise against one budget shared by every other caller. A
+/// request over its budget is answered 429 before it reaches PostgreSQL.
+/// </summary>
+public sealed class InboundRateLimitOptions
+{
+    /// <summary>Requests per second for each configured partner.</summary>
+    public int PartnerPermitsPerSecond { get; init; } = 100;
+
+    /// <summary>Requests per second for all callers that name no configured partner, together.</summary>
+    public int UnauthenticatedPermitsPerSecond { get; init; } = 10;
+}
+
+/// <summary>
+/// <c>Inbound:Retention</c>. Payment codes are deleted <see cref="Days"/> after they expire, inquiries
+/// <see cref="Days"/> after they were answered once no kept payment code has their payNo, closures with their code.
+/// </summary>
+public sealed class InboundRetentionOptions
+{
+    /// <summary>Days kept after expiry (payment codes) or after the answer (inquiries). 0 turns the job off.</summary>
+    public int Days { get; init; } = 90;
+
+    /// <summary>How often the job runs.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rows per DELETE: short statements, so the job never holds many row locks or a long transaction.</summary>
+    public int BatchSize { get; init; } = 1000;
 }
 
 /// <summary>One partner (NICEPAY) that may ask for tokens and make inquiries.</summary>

@@ -24,6 +24,21 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add($"{root}:TokenLifetimeSeconds must be between 60 and 86400 (got {options.TokenLifetimeSeconds}).");
         }
 
+        if (options.MaxDatabaseConnections is < 1 or > 1000)
+        {
+            errors.Add($"{root}:MaxDatabaseConnections must be between 1 and 1000 (got {options.MaxDatabaseConnections}).");
+        }
+
+        if (options.RateLimits.PartnerPermitsPerSecond < 1 || options.RateLimits.UnauthenticatedPermitsPerSecond < 1)
+        {
+            errors.Add($"{root}:RateLimits:PartnerPermitsPerSecond and {root}:RateLimits:UnauthenticatedPermitsPerSecond must be at least 1.");
+        }
+
+        if (options.Retention.Days < 0 || options.Retention.BatchSize < 1 || options.Retention.Interval <= TimeSpan.Zero)
+        {
+            errors.Add($"{root}:Retention:Days must be 0 (off) or more, {root}:Retention:BatchSize at least 1 and {root}:Retention:Interval positive.");
+        }
+
         var clientIds = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (partnerName, partner) in options.Partners)
         {

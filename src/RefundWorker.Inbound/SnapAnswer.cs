@@ -64,6 +64,12 @@ public static class InboundErrors
     public static SnapAnswer DuplicateInquiryRequestId(int service)
         => SnapAnswer.Error(409, service, 1, "Conflict. inquiryRequestId already used for a different payment code");
 
+    /// <summary>
+    /// 429xx00: the caller is over its request budget (Inbound:RateLimits). SNAP's code for too many requests,
+    /// which a SNAP client treats as retryable after backing off.
+    /// </summary>
+    public static SnapAnswer TooManyRequests(int service) => SnapAnswer.Error(429, service, 0, "Too Many Requests");
+
     /// <summary>500xx00: anything unexpected; details go to our log, not to the partner.</summary>
     public static SnapAnswer GeneralError(int service) => SnapAnswer.Error(500, service, 0, "General Error");
 }

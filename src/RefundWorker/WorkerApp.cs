@@ -28,6 +28,7 @@ public static class WorkerApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.UseInboundSnap();
         app.MapInboundSnap();
         app.MapAdmin();
         return app;

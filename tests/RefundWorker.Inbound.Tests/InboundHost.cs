@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RefundWorker.Contracts;
 using RefundWorker.Inbound.Persistence;
+using RefundWorker.InboundHosting;
 using RefundWorker.Persistence;
 using RefundWorker.Tests.Infrastructure;
 
@@ -92,6 +93,11 @@ public sealed class InboundHost : IAsyncLifetime
             ["Logging:LogLevel:RefundWorker"] = "Information",
             ["Worker:OutboxPollInterval"] = "00:00:00.200",
             ["Worker:ShutdownTimeout"] = "00:00:05",
+            // The inbound pool of its own (Inbound:MaxDatabaseConnections) serves the 200 concurrent inquiries.
+            ["Inbound:MaxDatabaseConnections"] = "20",
+            // Budgets far above what the tests send; the rate-limit tests start hosts with small ones.
+            ["Inbound:RateLimits:PartnerPermitsPerSecond"] = "100000",
+            ["Inbound:RateLimits:UnauthenticatedPermitsPerSecond"] = "100000",
             ["Inbound:Partners:nicepay:ClientId"] = SymmetricClientId,
             ["Inbound:Partners:nicepay:ClientSecret"] = SymmetricSecret,
             ["Inbound:Partners:nicepay:PublicKey"] = publicPem,
@@ -167,8 +173,12 @@ public sealed class InboundHost : IAsyncLifetime
         await cmd.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Closes the host's idle pooled connections, so its next database work must open a new one.</summary>
-    public void ClearHostPool() => Services.GetRequiredService<NpgsqlDataSource>().Clear();
+    /// <summary>Closes the host's idle pooled connections (the pipeline's and the inbound pool), so its next database work must open a new one.</summary>
+    public void ClearHostPool()
+    {
+        Services.GetRequiredService<NpgsqlDataSource>().Clear();
+        Services.GetRequiredService<InboundConnections>().DataSource.Clear();
+    }
 
     /// <summary>Runs <paramref name="work"/> against the host's database.</summary>
     public async Task<T> DbAsync<T>(Func<RefundWorkerDbContext, Task<T>> work)

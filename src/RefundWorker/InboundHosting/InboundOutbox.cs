@@ -9,11 +9,12 @@ namespace RefundWorker.InboundHosting;
 /// caller's SaveChanges and commit write it atomically with the inquiry record; the host's OutboxDispatcher
 /// publishes it (woken by OutboxCommitInterceptor at commit).
 /// </summary>
-internal sealed class InboundOutbox(RefundWorkerDbContext db, TimeProvider time) : IInboundOutbox
+internal sealed class InboundOutbox(InboundDatabase inbound, TimeProvider time) : IInboundOutbox
 {
     public Task PublishAsync<T>(T message, CancellationToken ct)
         where T : class
     {
+        var db = (RefundWorkerDbContext)inbound.Context;
         var now = time.GetUtcNow();
         var envelope = OutboxEnvelope.For(message, now);
         db.Outbox.Add(new OutboxMessage
