@@ -5,7 +5,7 @@ using RefundWorker.Persistence;
 namespace RefundWorker.Migrations;
 
 /// <summary>
-/// Tables of the inbound SNAP endpoints NICEPAY calls (docs/protocol.md#cvs-inquiry; src/RefundWorker/Inbound/Persistence). Written by
+/// Tables of the inbound SNAP endpoints NICEPAY calls (docs/protocol.md#cvs-inquiry; src/RefundWorker.Inbound/Persistence). Written by
 /// hand like InitialSchema; it must match Inbound/Persistence/EntityConfigurations column for column.
 /// The idempotency rules live in the primary keys: one token hash, one row per payNo, first close wins, one answer
 /// per inquiryRequestId, one X-EXTERNAL-ID per partner per Jakarta day.

@@ -1,12 +1,13 @@
 using RefundWorker.Admin;
 using RefundWorker.Extensions;
 using RefundWorker.Inbound;
+using RefundWorker.InboundHosting;
 
 namespace RefundWorker;
 
 /// <summary>
 /// Builds the worker host: the refund/cancel pipeline, the health endpoints, the inbound SNAP endpoints NICEPAY
-/// calls (Inbound/) and the on-call admin API (Admin/). Program.cs runs it; tests build it in-process with their own configuration.
+/// calls (RefundWorker.Inbound, wired by InboundHosting/) and the on-call admin API (Admin/). Program.cs runs it; tests build it in-process with their own configuration.
 /// </summary>
 public static class WorkerApp
 {
@@ -18,7 +19,7 @@ public static class WorkerApp
         builder.AddServiceDefaults();
         builder.AddPersistence();
         builder.AddSnapProviders();
-        builder.AddInboundSnap();
+        builder.AddInbound();
         builder.AddMessaging(bus => bus.AddInboundConsumers());
         // Before the worker: provider pauses are loaded before the scheduler claims anything.
         builder.AddAdmin();
@@ -27,6 +28,7 @@ public static class WorkerApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.UseInboundSnap();
         app.MapInboundSnap();
         app.MapAdmin();
         return app;

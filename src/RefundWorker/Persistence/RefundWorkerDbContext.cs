@@ -1,12 +1,14 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using RefundWorker.Inbound.Persistence;
 
 namespace RefundWorker.Persistence;
 
 /// <summary>
 /// The one DbContext of the host. Every <c>IEntityTypeConfiguration</c> in this assembly is applied, so a feature
-/// (e.g. Inbound/) adds a table by adding a configuration class and a migration. Names are snake_case.
+/// adds a table by adding a configuration class and a migration; the inbound tables' configurations live in
+/// RefundWorker.Inbound and are applied by <see cref="InboundModel.Configure"/>. Names are snake_case.
 /// EF serves the model, the migrations and cold paths; the hot path writes with raw Npgsql batches
 /// (see Operations/OperationStore.cs).
 /// </summary>
@@ -21,6 +23,7 @@ public sealed class RefundWorkerDbContext(DbContextOptions<RefundWorkerDbContext
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RefundWorkerDbContext).Assembly);
+        InboundModel.Configure(modelBuilder);
         ApplySnakeCase(modelBuilder);
     }
 

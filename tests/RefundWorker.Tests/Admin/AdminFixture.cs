@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RefundWorker.Admin;
-using RefundWorker.Tests.Inbound;
 using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Admin;

@@ -6,7 +6,6 @@ using Npgsql;
 using NpgsqlTypes;
 using RefundWorker.Contracts;
 using RefundWorker.Outbox;
-using RefundWorker.Tests.Inbound;
 using RefundWorker.Tests.Infrastructure;
 using Xunit.Abstractions;
 
