@@ -116,25 +116,24 @@ public sealed class AcceptService(
         var duplicates = 0;
         var republish = new List<Operation>();
         List<Operation> accepted;
-        await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
-        await using (var tx = await conn.BeginTransactionAsync(ct))
+        await using (var accept = await store.BeginAcceptAsync(ct))
         {
             var scope = options.Value.ExternalIdScope;
             if (scope == ExternalIdScope.Forever)
             {
                 // Other days are not in the unique index: serialise accepts of one ExternalId so the insert's lookup
                 // sees a concurrent accept of it on another day (one extra round trip, only under Forever).
-                await OperationStore.LockExternalIdsAsync(conn, tx, valid, ct);
+                await accept.LockExternalIdsAsync(valid, ct);
             }
 
             var leaseSentAt = time.GetTimestamp();
-            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, options.Value.LeaseDuration, scope, ct);
+            var inserted = await accept.InsertOperationsAsync(valid, options.Value.LeaseDuration, scope, ct);
             accepted = valid.Where(o => inserted.Contains(o.Id)).ToList();
             var skipped = valid.Where(o => !inserted.Contains(o.Id)).ToList();
             if (skipped.Count > 0)
             {
-                var existing = await OperationStore.FindExistingAsync(conn, tx, skipped, ct);
-                var usedByAttempts = await OperationStore.FindUsedExternalIdsAsync(conn, tx, skipped, scope, ct);
+                var existing = await accept.FindExistingAsync(skipped, ct);
+                var usedByAttempts = await accept.FindUsedExternalIdsAsync(skipped, scope, ct);
                 foreach (var op in skipped)
                 {
                     var sameKey = existing.FirstOrDefault(e => SameKey(e, op));
@@ -172,25 +171,25 @@ public sealed class AcceptService(
                 }
             }
 
-            var rejectedInserted = rejected.Count == 0 ? [] : await OperationStore.InsertOperationsAsync(conn, tx, rejected, options.Value.LeaseDuration, ct);
-            await OperationStore.InsertOutboxAsync(conn, tx,
+            var rejectedInserted = rejected.Count == 0 ? [] : await accept.InsertOperationsAsync(rejected, options.Value.LeaseDuration, ct);
+            await accept.InsertOutboxAsync(
                 rejected.Where(r => rejectedInserted.Contains(r.Id)).Select(r => (OutcomeEvents.For(r, now), (Guid?)r.Id)).ToList(), now, ct);
             var redelivered = rejected.Where(r => !rejectedInserted.Contains(r.Id)).ToList();
             if (redelivered.Count > 0)
             {
                 // The same invalid message again (same RequestId): its recorded rejection is published again.
-                var earlier = await OperationStore.FindRejectedByRequestIdAsync(conn, tx, redelivered.Select(r => r.RequestId).ToList(), ct);
+                var earlier = await accept.FindRejectedByRequestIdAsync(redelivered.Select(r => r.RequestId).ToList(), ct);
                 republish.AddRange(earlier);
                 duplicates += redelivered.Count;
             }
 
             republish = [.. republish.DistinctBy(o => o.Id)];
-            var stillInOutbox = await OperationStore.RepublishOutcomesAsync(conn, tx, [.. republish.Select(o => o.Id)], ct);
+            var stillInOutbox = await accept.RepublishOutcomesAsync([.. republish.Select(o => o.Id)], ct);
             // An outcome older than the outbox retention is rebuilt from the operation row (a new MessageId then).
-            await OperationStore.InsertOutboxAsync(conn, tx,
+            await accept.InsertOutboxAsync(
                 [.. republish.Where(o => !stillInOutbox.Contains(o.Id)).Select(o => (OutcomeEvents.For(o, now), (Guid?)o.Id))], now, ct);
             var republished = republish.Count;
-            await tx.CommitAsync(ct);
+            await accept.CommitAsync(ct);
 
             var rejectedCount = rejectedInserted.Count;
             WorkerTelemetry.Accepted.Add(accepted.Count);
