@@ -7,20 +7,6 @@ using RefundWorker.Telemetry;
 
 namespace RefundWorker.Operations;
 
-/// <summary>How a claimed operation is worked on.</summary>
-public enum WorkMode
-{
-    /// <summary>Known not to have landed: send it.</summary>
-    Send,
-
-    /// <summary>The outcome of an earlier send is unknown: query (or, without a query API, re-send the same key).</summary>
-    Reconcile,
-}
-
-/// <summary>An operation leased to this process (its lease token is in <see cref="Operation.LeaseToken"/>).</summary>
-/// <param name="FirstCall">Attempt 1 of a fresh operation: it uses the message's ExternalId.</param>
-public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall);
-
 /// <summary>
 /// Runs provider calls for leased operations with bounded concurrency (<c>Worker:Concurrency</c>) and hands each
 /// decided <see cref="Transition"/> to the <see cref="OutcomeWriter"/>, which commits them in groups.
