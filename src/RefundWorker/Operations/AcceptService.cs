@@ -96,7 +96,7 @@ public sealed class AcceptService(
         var rejected = items.Where(p => p.Row.State == OperationState.Rejected).Select(p => p.Row).ToList();
 
         // A stable order keeps two batches that share keys from waiting on each other in opposite orders.
-        valid.Sort(static (a, b) => string.CompareOrdinal(SortKey(a), SortKey(b)));
+        valid.Sort(static (a, b) => string.CompareOrdinal(OperationKey.Of(a).SortText, OperationKey.Of(b).SortText));
 
         var duplicates = 0;
         var republish = new List<Operation>();
@@ -121,13 +121,14 @@ public sealed class AcceptService(
                 var usedByAttempts = await accept.FindUsedExternalIdsAsync(skipped, scope, ct);
                 foreach (var op in skipped)
                 {
-                    var sameKey = existing.FirstOrDefault(e => SameKey(e, op));
+                    var key = OperationKey.Of(op);
+                    var sameKey = existing.FirstOrDefault(e => OperationKey.Of(e) == key);
                     if (sameKey is not null)
                     {
                         if (sameKey.Fingerprint == op.Fingerprint)
                         {
                             duplicates++;
-                            if (IsFinal(sameKey.State))
+                            if (sameKey.State.IsFinal())
                             {
                                 republish.Add(sameKey);
                             }
@@ -254,13 +255,4 @@ public sealed class AcceptService(
         return r;
     }
 
-    private static bool SameKey(Operation a, Operation b) => a.Kind == b.Kind && a.Provider == b.Provider && (a.Kind == OperationKind.Refund
-        ? a.MerchantId == b.MerchantId && a.PartnerRefundNo == b.PartnerRefundNo
-        : a.OriginalPartnerReferenceNo == b.OriginalPartnerReferenceNo);
-
-    private static bool IsFinal(OperationState s) => s is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview or OperationState.Rejected;
-
-    private static string SortKey(Operation o) => o.Kind == OperationKind.Refund
-        ? $"r|{o.Provider}|{o.MerchantId}|{o.PartnerRefundNo}"
-        : $"c|{o.Provider}|{o.OriginalPartnerReferenceNo}";
 }

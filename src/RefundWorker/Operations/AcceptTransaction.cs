@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using RefundWorker.Options;
+using RefundWorker.Outbox;
 using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;
@@ -157,8 +158,9 @@ public sealed class AcceptTransaction : IAsyncDisposable
     /// <summary>Live (not Rejected) operations that share a key or an ExternalId (of any day) with any of <paramref name="ops"/>.</summary>
     public async Task<List<Operation>> FindExistingAsync(IReadOnlyList<Operation> ops, CancellationToken ct)
     {
-        var refunds = ops.Where(o => o.Kind == OperationKind.Refund).ToList();
-        var cancels = ops.Where(o => o.Kind == OperationKind.Cancel).ToList();
+        var keys = ops.Select(OperationKey.Of).ToList();
+        var refunds = keys.Where(k => k.Kind == OperationKind.Refund).ToList();
+        var cancels = keys.Where(k => k.Kind == OperationKind.Cancel).ToList();
         await using var cmd = new NpgsqlCommand(
             $"""
             SELECT {OperationRows.Select("o.")} FROM operations o
@@ -167,11 +169,11 @@ public sealed class AcceptTransaction : IAsyncDisposable
              OR (o.kind = 'cancel' AND (o.provider, o.original_partner_reference_no) IN (SELECT * FROM unnest($4::text[], $5::text[])))
              OR ((o.provider, o.external_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))))
             """, _conn, _tx);
-        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(o => o.Provider)));
-        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(o => o.MerchantId)));
-        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(o => o.PartnerRefundNo)));
-        cmd.Parameters.Add(SqlArrays.Text(cancels.Select(o => o.Provider)));
-        cmd.Parameters.Add(SqlArrays.Text(cancels.Select(o => o.OriginalPartnerReferenceNo)));
+        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(k => k.Provider)));
+        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(k => k.MerchantId)));
+        cmd.Parameters.Add(SqlArrays.Text(refunds.Select(k => k.Number)));
+        cmd.Parameters.Add(SqlArrays.Text(cancels.Select(k => k.Provider)));
+        cmd.Parameters.Add(SqlArrays.Text(cancels.Select(k => k.Number)));
         cmd.Parameters.Add(SqlArrays.Text(ops.Select(o => o.Provider)));
         cmd.Parameters.Add(SqlArrays.Text(ops.Select(o => o.ExternalId)));
         return await OperationRows.ReadAllAsync(cmd, ct);
@@ -238,7 +240,7 @@ public sealed class AcceptTransaction : IAsyncDisposable
 
     /// <summary>Queues outcome events in the outbox, in this transaction.</summary>
     public Task InsertOutboxAsync(IReadOnlyList<(OutboxEnvelope Envelope, Guid? OperationId)> rows, DateTimeOffset now, CancellationToken ct)
-        => OperationStore.InsertOutboxAsync(_conn, _tx, rows, now, ct);
+        => OutboxInserts.InsertAsync(_conn, _tx, rows, now, ct);
 
     public Task CommitAsync(CancellationToken ct) => _tx.CommitAsync(ct);
 

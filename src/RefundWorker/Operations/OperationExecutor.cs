@@ -284,7 +284,7 @@ public sealed class OperationExecutor : BackgroundService
     private Transition Apply(Operation op, WorkItem item, Decision d, List<Attempt> made, int attempts, int queries)
     {
         var now = _time.GetUtcNow();
-        var final = d.State is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview;
+        var final = d.State.IsFinal();
         OutboxEnvelope? evt = null;
         if (final)
         {

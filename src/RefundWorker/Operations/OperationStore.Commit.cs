@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using RefundWorker.Options;
+using RefundWorker.Outbox;
 using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;
@@ -22,8 +23,9 @@ public sealed partial class OperationStore
         await using var batch = new NpgsqlBatch(conn);
 
         var withEvent = transitions.Where(t => t.Event is not null).ToList();
+        // The event is written only with the transition it belongs to: same operation, same (still current) lease.
         var update = new NpgsqlBatchCommand(
-            """
+            $"""
             WITH u AS (
                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::text[],
                                      $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
@@ -38,9 +40,7 @@ public sealed partial class OperationStore
                 FROM u WHERE o.id = u.id AND o.lease_token = u.lease_token
                 RETURNING o.id, u.lease_token, o.kind, o.created_at),
             ins AS (
-                INSERT INTO outbox (id, type, payload, created_at, operation_id)
-                SELECT e.id, e.type, e.payload::jsonb, $13, e.op FROM unnest($14::uuid[], $15::text[], $16::text[], $17::uuid[], $18::uuid[]) AS e(id, type, payload, op, lease_token)
-                WHERE (e.op, e.lease_token) IN (SELECT id, lease_token FROM upd)
+                {OutboxInserts.Sql(first: 14, createdAt: 13, filter: "WHERE (e.op, e.lease_token) IN (SELECT id, lease_token FROM upd)")}
                 RETURNING 1)
             SELECT id, kind, created_at FROM upd
             """);
@@ -60,11 +60,7 @@ public sealed partial class OperationStore
         p.Add(SqlArrays.Of(transitions.Select(t => t.OutcomeTime).ToArray(), NpgsqlDbType.TimestampTz));
         p.Add(SqlArrays.Of(transitions.Select(t => t.CompletedAt).ToArray(), NpgsqlDbType.TimestampTz));
         p.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        p.Add(SqlArrays.Of(withEvent.Select(t => t.Event!.Id).ToArray(), NpgsqlDbType.Uuid));
-        p.Add(SqlArrays.Text(withEvent.Select(t => t.Event!.Type)));
-        p.Add(SqlArrays.Text(withEvent.Select(t => t.Event!.Payload)));
-        p.Add(SqlArrays.Of(withEvent.Select(t => t.OperationId).ToArray(), NpgsqlDbType.Uuid));
-        p.Add(SqlArrays.Of(withEvent.Select(t => t.LeaseToken).ToArray(), NpgsqlDbType.Uuid));
+        OutboxInserts.AddRows(p, [.. withEvent.Select(t => (t.Event!, (Guid?)t.OperationId, (Guid?)t.LeaseToken))]);
         batch.BatchCommands.Add(update);
 
         var attempts = transitions.SelectMany(t => t.AttemptsMade).ToList();

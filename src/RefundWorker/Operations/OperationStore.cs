@@ -1,7 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
-using RefundWorker.Options;
-using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;
 
@@ -21,26 +18,4 @@ namespace RefundWorker.Operations;
 public sealed partial class OperationStore(NpgsqlDataSource dataSource)
 {
     private readonly NpgsqlDataSource _dataSource = dataSource;
-
-    /// <summary>Queues outcome events in the outbox inside the caller's transaction (the accept, an operator's resolution).</summary>
-    public static async Task InsertOutboxAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyList<(OutboxEnvelope Envelope, Guid? OperationId)> rows, DateTimeOffset now, CancellationToken ct)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        await using var cmd = new NpgsqlCommand(
-            """
-            INSERT INTO outbox (id, type, payload, created_at, operation_id)
-            SELECT e.id, e.type, e.payload::jsonb, $5, e.op FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS e(id, type, payload, op)
-            ON CONFLICT (id) DO NOTHING
-            """, conn, tx);
-        cmd.Parameters.Add(SqlArrays.Of(rows.Select(r => r.Envelope.Id).ToArray(), NpgsqlDbType.Uuid));
-        cmd.Parameters.Add(SqlArrays.Text(rows.Select(r => r.Envelope.Type)));
-        cmd.Parameters.Add(SqlArrays.Text(rows.Select(r => r.Envelope.Payload)));
-        cmd.Parameters.Add(SqlArrays.Of(rows.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Uuid));
-        cmd.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
 }

@@ -20,5 +20,5 @@ public sealed class Transition
     public List<Attempt> AttemptsMade { get; init; } = [];
     public OutboxEnvelope? Event { get; init; }
 
-    public bool IsFinal => State is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview or OperationState.Rejected;
+    public bool IsFinal => State.IsFinal();
 }
