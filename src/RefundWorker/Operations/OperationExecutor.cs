@@ -143,8 +143,10 @@ public sealed class OperationExecutor : BackgroundService
     }
 
     /// <summary>
-    /// One step of the state machine for a leased operation: one send, one query, or a query then a send. Null when
-    /// the lease turned out to belong to another holder: that holder carries on, this one records nothing.
+    /// One step of the state machine for a leased operation: the checks every step makes (deadline, pause, provider
+    /// still configured), then <see cref="SendAsync"/>, <see cref="ReconcileByQueryAsync"/> or
+    /// <see cref="ReconcileByResendAsync"/>. Null when the lease turned out to belong to another holder: that holder
+    /// carries on, this one records nothing.
     /// </summary>
     public async Task<Transition?> ProcessAsync(WorkItem item, CancellationToken ct)
     {
@@ -176,24 +178,9 @@ public sealed class OperationExecutor : BackgroundService
             return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + TimeSpan.FromMinutes(5), made, attempts, queries);
         }
 
-        var hasQuery = provider.QueryEndpoint is not null;
         if (item.Mode == WorkMode.Send)
         {
-            // The message's X-EXTERNAL-ID belongs to the Jakarta day it was accepted on. A first send held back past
-            // midnight (breaker, limiter, pause) gets a generated one: the order system may reuse its id that day.
-            var ownId = item.FirstCall && attempts == 0 && queries == 0 && ExternalIdDay.Of(now) == op.ExternalIdDate;
-            var externalId = ownId ? op.ExternalId : NewExternalId(provider);
-            var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
-            if (call.NotSent)
-            {
-                return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
-            }
-
-            Record(made, op, call, attempts + queries);
-            attempts++;
-            // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
-            // may still land, so this send's refusal proves nothing either.
-            return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: queries > 0, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+            return await SendAsync(item, provider, now, ct);
         }
 
         // Reconciling. A replica that lost its lease before its outcome commit (PostgreSQL away longer than the
@@ -205,21 +192,66 @@ public sealed class OperationExecutor : BackgroundService
                 $"confirmed by the provider's answer {recorded.ResponseCode} to attempt {recorded.Number}, recorded in the attempt trail"), made, attempts, queries);
         }
 
-        if (!hasQuery)
-        {
-            // No status query (the bank): reconcile by re-sending the same partnerRefundNo with a new X-EXTERNAL-ID.
-            var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
-            if (resend.NotSent)
-            {
-                return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
-            }
+        return provider.QueryEndpoint is not null
+            ? await ReconcileByQueryAsync(item, provider, ct)
+            : await ReconcileByResendAsync(item, provider, ct);
+    }
 
-            Record(made, op, resend, attempts + queries);
-            attempts++;
-            queries++;
-            return Apply(op, item, _machine.AfterSend(op, resend, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+    /// <summary>A send of an operation known not to have landed (a fresh one, or one a query showed not effected).</summary>
+    private async Task<Transition?> SendAsync(WorkItem item, SnapProvider provider, DateTimeOffset now, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (attempts, queries) = (op.Attempts, op.Queries);
+        var made = new List<Attempt>();
+
+        // The message's X-EXTERNAL-ID belongs to the Jakarta day it was accepted on. A first send held back past
+        // midnight (breaker, limiter, pause) gets a generated one: the order system may reuse its id that day.
+        var ownId = item.FirstCall && attempts == 0 && queries == 0 && ExternalIdDay.Of(now) == op.ExternalIdDate;
+        var externalId = ownId ? op.ExternalId : NewExternalId(provider);
+        var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
+        if (call.NotSent)
+        {
+            return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
         }
 
+        Record(made, op, call, attempts + queries);
+        attempts++;
+        // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
+        // may still land, so this send's refusal proves nothing either.
+        return Apply(op, item, _machine.AfterSend(op, call, provider.QueryEndpoint is not null, reconciling: queries > 0, attempts, queries, _time.GetUtcNow()),
+            made, attempts, queries);
+    }
+
+    /// <summary>
+    /// Reconciling without a status query (the bank): re-send the same partnerRefundNo with a new X-EXTERNAL-ID; the
+    /// provider answers a repeat of a landed refund as such. The re-send is a send and a reconciliation step.
+    /// </summary>
+    private async Task<Transition?> ReconcileByResendAsync(WorkItem item, SnapProvider provider, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (attempts, queries) = (op.Attempts, op.Queries);
+        var made = new List<Attempt>();
+        var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
+        if (resend.NotSent)
+        {
+            return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
+        }
+
+        Record(made, op, resend, attempts + queries);
+        attempts++;
+        queries++;
+        return Apply(op, item, _machine.AfterSend(op, resend, hasQuery: false, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+    }
+
+    /// <summary>
+    /// Reconciling with a status query: effected ends it, unknown waits for the next step, and "not effected" is
+    /// followed at once by a send of the same partnerRefundNo with a new X-EXTERNAL-ID.
+    /// </summary>
+    private async Task<Transition?> ReconcileByQueryAsync(WorkItem item, SnapProvider provider, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (attempts, queries) = (op.Attempts, op.Queries);
+        var made = new List<Attempt>();
         var query = await _gateway.CallAsync(provider, op, CallKind.Query, NewExternalId(provider), ct);
         if (query.NotSent)
         {
@@ -249,7 +281,7 @@ public sealed class OperationExecutor : BackgroundService
         attempts++;
         // Reconciling: the first send may land after the query said "not effected" (a late 404xx13 or 409xx01 on
         // this re-send would then be its trace), so a refusal here leads to another query, never to Failed.
-        return Apply(op, item, _machine.AfterSend(op, send, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        return Apply(op, item, _machine.AfterSend(op, send, hasQuery: true, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
     }
 
     private string NewExternalId(SnapProvider provider) => _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
