@@ -48,8 +48,8 @@ public sealed partial class OperationStore
         p.Add(SqlArrays.Of(transitions.Select(t => t.OperationId).ToArray(), NpgsqlDbType.Uuid));
         p.Add(SqlArrays.Of(transitions.Select(t => t.LeaseToken).ToArray(), NpgsqlDbType.Uuid));
         p.Add(SqlArrays.Text(transitions.Select(t => t.State.ToString())));
-        p.Add(SqlArrays.Of(transitions.Select(t => t.Attempts).ToArray(), NpgsqlDbType.Integer));
-        p.Add(SqlArrays.Of(transitions.Select(t => t.Queries).ToArray(), NpgsqlDbType.Integer));
+        p.Add(SqlArrays.Of(transitions.Select(t => t.Sends).ToArray(), NpgsqlDbType.Integer));
+        p.Add(SqlArrays.Of(transitions.Select(t => t.ReconcileSteps).ToArray(), NpgsqlDbType.Integer));
         p.Add(SqlArrays.Of(transitions.Select(t => t.NextAttemptAt).ToArray(), NpgsqlDbType.TimestampTz));
         // What a provider sent is cleaned and bounded here (NUL, broken UTF-16, over-long text), so one odd answer
         // cannot make PostgreSQL refuse the whole group.
@@ -63,8 +63,8 @@ public sealed partial class OperationStore
         OutboxInserts.AddRows(p, [.. withEvent.Select(t => (t.Event!, (Guid?)t.OperationId, (Guid?)t.LeaseToken))]);
         batch.BatchCommands.Add(update);
 
-        var attempts = transitions.SelectMany(t => t.AttemptsMade).ToList();
-        if (attempts.Count > 0)
+        var calls = transitions.SelectMany(t => t.Calls).ToList();
+        if (calls.Count > 0)
         {
             var insert = new NpgsqlBatchCommand(
                 """
@@ -79,19 +79,19 @@ public sealed partial class OperationStore
                     detail = EXCLUDED.detail
                 """);
             var a = insert.Parameters;
-            a.Add(SqlArrays.Of(attempts.Select(x => x.OperationId).ToArray(), NpgsqlDbType.Uuid));
-            a.Add(SqlArrays.Of(attempts.Select(x => x.Number).ToArray(), NpgsqlDbType.Integer));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.Clean(x.Action, ColumnSizes.Attempts.Action))));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.Clean(x.Provider, ColumnSizes.Attempts.Provider))));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.Clean(x.ExternalId, ColumnSizes.Attempts.ExternalId))));
-            a.Add(SqlArrays.Of(attempts.Select(x => x.RequestedAt).ToArray(), NpgsqlDbType.TimestampTz));
-            a.Add(SqlArrays.Of(attempts.Select(x => x.HttpStatus).ToArray(), NpgsqlDbType.Integer));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.CleanOrNull(x.ResponseCode, ColumnSizes.Attempts.ResponseCode))));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.Clean(x.Classification, ColumnSizes.Attempts.Classification))));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.CleanOrNull(x.TransportFailure, ColumnSizes.Attempts.TransportFailure))));
-            a.Add(SqlArrays.Of(attempts.Select(x => x.LatencyMs).ToArray(), NpgsqlDbType.Double));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.CleanOrNull(x.TraceId, ColumnSizes.Attempts.TraceId))));
-            a.Add(SqlArrays.Text(attempts.Select(x => StorageText.CleanOrNull(x.Detail, ColumnSizes.Attempts.Detail))));
+            a.Add(SqlArrays.Of(calls.Select(x => x.OperationId).ToArray(), NpgsqlDbType.Uuid));
+            a.Add(SqlArrays.Of(calls.Select(x => x.Number).ToArray(), NpgsqlDbType.Integer));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.Clean(x.Action, ColumnSizes.Attempts.Action))));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.Clean(x.Provider, ColumnSizes.Attempts.Provider))));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.Clean(x.ExternalId, ColumnSizes.Attempts.ExternalId))));
+            a.Add(SqlArrays.Of(calls.Select(x => x.RequestedAt).ToArray(), NpgsqlDbType.TimestampTz));
+            a.Add(SqlArrays.Of(calls.Select(x => x.HttpStatus).ToArray(), NpgsqlDbType.Integer));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.CleanOrNull(x.ResponseCode, ColumnSizes.Attempts.ResponseCode))));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.Clean(x.Classification, ColumnSizes.Attempts.Classification))));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.CleanOrNull(x.TransportFailure, ColumnSizes.Attempts.TransportFailure))));
+            a.Add(SqlArrays.Of(calls.Select(x => x.LatencyMs).ToArray(), NpgsqlDbType.Double));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.CleanOrNull(x.TraceId, ColumnSizes.Attempts.TraceId))));
+            a.Add(SqlArrays.Text(calls.Select(x => StorageText.CleanOrNull(x.Detail, ColumnSizes.Attempts.Detail))));
             batch.BatchCommands.Add(insert);
         }
 
