@@ -226,6 +226,6 @@ case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
   test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; build; run_tests ;;
-  demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
+  demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj tools/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac
