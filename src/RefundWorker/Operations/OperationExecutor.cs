@@ -211,7 +211,7 @@ public sealed class OperationExecutor : BackgroundService
         var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
         if (call.NotSent)
         {
-            return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), calls, sends, reconcileSteps);
+            return HeldBack(item, provider, call, OperationState.Pending, calls, sends, reconcileSteps);
         }
 
         Record(calls, op, call, sends + reconcileSteps);
@@ -234,7 +234,7 @@ public sealed class OperationExecutor : BackgroundService
         var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
         if (resend.NotSent)
         {
-            return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), calls, sends, reconcileSteps);
+            return HeldBack(item, provider, resend, OperationState.Reconciling, calls, sends, reconcileSteps);
         }
 
         Record(calls, op, resend, sends + reconcileSteps);
@@ -255,7 +255,7 @@ public sealed class OperationExecutor : BackgroundService
         var query = await _gateway.CallAsync(provider, op, CallKind.Query, NewExternalId(provider), ct);
         if (query.NotSent)
         {
-            return query.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, query), calls, sends, reconcileSteps);
+            return HeldBack(item, provider, query, OperationState.Reconciling, calls, sends, reconcileSteps);
         }
 
         Record(calls, op, query, sends + reconcileSteps);
@@ -274,7 +274,7 @@ public sealed class OperationExecutor : BackgroundService
         if (send.NotSent)
         {
             // The query is recorded (reconcileSteps > 0), so the next claim's send is read as reconciling too.
-            return send.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, send), calls, sends, reconcileSteps);
+            return HeldBack(item, provider, send, OperationState.Pending, calls, sends, reconcileSteps);
         }
 
         Record(calls, op, send, sends + reconcileSteps);
@@ -285,6 +285,11 @@ public sealed class OperationExecutor : BackgroundService
     }
 
     private string NewExternalId(SnapProvider provider) => _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
+
+    /// <summary>A call the pipeline held back: nothing reached the provider, nothing is counted. Null when the lease
+    /// is another holder's now (that holder carries on); otherwise the operation waits in <paramref name="state"/>.</summary>
+    private Transition? HeldBack(WorkItem item, SnapProvider provider, ProviderCall call, OperationState state, List<Attempt> calls, int sends, int reconcileSteps)
+        => call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, state, DeferUntil(provider, call), calls, sends, reconcileSteps);
 
     private DateTimeOffset DeferUntil(SnapProvider provider, ProviderCall call)
     {

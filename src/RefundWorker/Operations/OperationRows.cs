@@ -1,6 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
-using RefundWorker.Options;
 using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;

@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using RefundWorker.Options;
 using RefundWorker.Persistence;
 
 namespace RefundWorker.Operations;

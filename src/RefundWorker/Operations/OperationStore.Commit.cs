@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using RefundWorker.Options;
 using RefundWorker.Outbox;
 using RefundWorker.Persistence;
 
