@@ -53,9 +53,10 @@ wait_http() { # url, what, log
   echo "$2 did not come up; its log:" >&2; tail -n 40 "$3" >&2; exit 1
 }
 
-run_project() { # project, args...
+run_project() { # project (a name under src/, or a path), args...
   local project=$1; shift
-  dotnet run --no-build -c Release --project "src/$project" -- "$@"
+  [[ $project == */* ]] || project="src/$project"
+  dotnet run --no-build -c Release --project "$project" -- "$@"
 }
 
 say "starting the provider sandbox on $SANDBOX_URL (log: .local/demo/sandbox.log)"
@@ -140,7 +141,7 @@ wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
 mode=${DEMO_MODE:-run}
 say "publishing as the order system would ($mode)"
 status=0
-run_project RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${DEMO_COUNT:-200}" || status=$?
+run_project tools/RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${DEMO_COUNT:-200}" || status=$?
 
 # On call: a dead letter and a NeedsReview refund, settled with `RefundWorker ops` as an SRE would.
 if [ "$mode" = run ] && [ "$status" -eq 0 ]; then
@@ -152,7 +153,7 @@ if [ "$mode" = run ] && [ "$status" -eq 0 ]; then
   first_id() { python3 -c 'import json,sys; items=json.load(sys.stdin)["items"]; print(items[0]["id"] if items else "")'; }
   ONCALL="$STATE/oncall"
   say "on call: leaving a dead letter and a NeedsReview refund"
-  run_project RefundWorker.Demo oncall --sandbox "$SANDBOX_URL" --out "$ONCALL" || status=$?
+  run_project tools/RefundWorker.Demo oncall --sandbox "$SANDBOX_URL" --out "$ONCALL" || status=$?
   if [ "$status" -eq 0 ]; then
     letter=""
     for _ in $(seq 60); do

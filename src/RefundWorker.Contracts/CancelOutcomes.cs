@@ -9,6 +9,11 @@ public sealed record CancelSucceeded
     public required Guid RequestId { get; init; }
     public required string Provider { get; init; }
     public required string OriginalPartnerReferenceNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
     public string? OriginalReferenceNo { get; init; }
 
@@ -23,6 +28,11 @@ public sealed record CancelFailed
     public required Guid RequestId { get; init; }
     public required string Provider { get; init; }
     public required string OriginalPartnerReferenceNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
     public string? ResponseCode { get; init; }
 
@@ -37,6 +47,11 @@ public sealed record CancelRejected
     public required Guid RequestId { get; init; }
     public required string Provider { get; init; }
     public required string OriginalPartnerReferenceNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
     public required IReadOnlyList<RejectionError> Errors { get; init; }
 }
@@ -47,6 +62,11 @@ public sealed record CancelNeedsReview
     public required Guid RequestId { get; init; }
     public required string Provider { get; init; }
     public required string OriginalPartnerReferenceNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
     public string? ResponseCode { get; init; }
     public required string Message { get; init; }

@@ -12,6 +12,11 @@ public sealed record RefundSucceeded
     public required string Provider { get; init; }
     public required string MerchantId { get; init; }
     public required string PartnerRefundNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
 
     /// <summary>The provider's reference of the refund, when it gave one.</summary>
@@ -33,6 +38,11 @@ public sealed record RefundFailed
     public required string Provider { get; init; }
     public required string MerchantId { get; init; }
     public required string PartnerRefundNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
 
     /// <summary>The provider's last response code, when there was one.</summary>
@@ -50,6 +60,11 @@ public sealed record RefundRejected
     public required string Provider { get; init; }
     public required string MerchantId { get; init; }
     public required string PartnerRefundNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
     public required IReadOnlyList<RejectionError> Errors { get; init; }
 }
@@ -64,6 +79,11 @@ public sealed record RefundNeedsReview
     public required string Provider { get; init; }
     public required string MerchantId { get; init; }
     public required string PartnerRefundNo { get; init; }
+    /// <summary>
+    /// Sends made to the provider (refund/cancel calls, a bank's reconciling re-sends included). Status queries are
+    /// not counted, nor a call refused for its access token, so this is not the number of provider calls (the
+    /// worker's attempt trail lists every call). 0 for a rejected request, which was never sent.
+    /// </summary>
     public required int Attempts { get; init; }
 
     /// <summary>The last response code seen, when there was one.</summary>

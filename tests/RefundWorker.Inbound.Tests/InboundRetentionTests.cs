@@ -54,7 +54,7 @@ public sealed class InboundRetentionTests
                 "the expired payment codes to be deleted");
 
             // Assert
-            Assert.Equal(kept.PayNo, (await host.DbAsync(db => Task.FromResult(db.Set<Persistence.CvsPaymentCode>().Single().PayNo))));
+            Assert.Equal(kept.PayNo, await host.DbAsync(db => Task.FromResult(db.Set<Persistence.CvsPaymentCode>().Single().PayNo)));
             await InboundHost.WaitUntilAsync(
                 async () => await host.CountAsync($"SELECT count(*)::int AS \"Value\" FROM cvs_inquiries") == 1
                     && await host.CountAsync($"SELECT count(*)::int AS \"Value\" FROM cvs_payment_code_closures") == 0,

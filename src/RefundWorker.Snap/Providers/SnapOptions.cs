@@ -10,7 +10,8 @@ public sealed class SnapOptions
 
     /// <summary>
     /// <c>Snap:NodeId</c>: this replica's identity in X-EXTERNAL-ID (digits are used as they are, anything else,
-    /// such as a pod name, is hashed). Unset: host name and process id.
+    /// such as a pod name, is hashed). Unset: host name and process id. The worker host sets it from its
+    /// <c>Worker:NodeId</c>, which names the replica in leases too, and reads this key only as that one's alias.
     /// </summary>
     public string? NodeId { get; set; }
 }

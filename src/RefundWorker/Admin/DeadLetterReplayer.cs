@@ -215,9 +215,8 @@ public sealed class DeadLetterReplayer(NpgsqlDataSource dataSource, DeadLetterPu
             // A copy with a new message id, in the same MassTransit envelope the outbox writes; the letter keeps the original.
             var type = ContractType(l.MessageType, l.OriginalQueue)!;
             var id = Guid.CreateVersion7(now);
-            var messageType = Encoding.UTF8.GetBytes($"[\"urn:message:{type.Namespace}:{type.Name}\"]");
-            var envelope = RabbitMqOutboxPublisher.Envelope(new OutboxRow(id, type.FullName!, edited.GetRawText()), messageType, now);
-            var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = id.ToString(), Persistent = true, Headers = headers! };
+            var envelope = Contracts.Wire.MassTransitEnvelope.Write(id, Contracts.Wire.MassTransitEnvelope.MessageTypeJson(type), edited.GetRawText(), now);
+            var props = new BasicProperties { ContentType = Contracts.Wire.MassTransitEnvelope.ContentType, MessageId = id.ToString(), Persistent = true, Headers = headers! };
             return new Outgoing(envelope, props, id.ToString(), number, Edited: true);
         }
 

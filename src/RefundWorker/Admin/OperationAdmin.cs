@@ -257,7 +257,7 @@ public sealed class OperationAdmin(
             await batch.ExecuteNonQueryAsync(ct);
         }
 
-        await OperationStore.InsertOutboxAsync(conn, tx, [(evt, id)], now, ct);
+        await Outbox.OutboxInserts.InsertAsync(conn, tx, [(evt, id)], now, ct);
         await audit.AppendAsync(conn, tx, [new AuditRecord(caller, "operation.resolve", $"operation:{id}", reason, AuditLog.Ok, 200,
             new { from = op.State.ToString(), to = done.State.ToString(), outcome, referenceNo, evidence, eventId = evt.Id, eventType = evt.Type }, requestId)], ct);
         await tx.CommitAsync(ct);

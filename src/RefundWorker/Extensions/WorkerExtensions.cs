@@ -26,6 +26,7 @@ public static class WorkerExtensions
         var services = builder.Services;
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddNodeId(builder.Configuration);
         services.AddOptions<UnroutableOutboxOptions>().BindConfiguration(UnroutableOutboxOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UnroutableOutboxOptions>, UnroutableOutboxOptionsValidator>();
         services.AddOptions<OutboxCleanupOptions>().BindConfiguration(OutboxCleanupOptions.SectionName).ValidateOnStart();

@@ -10,21 +10,6 @@ using RefundWorker.Telemetry;
 
 namespace RefundWorker.Operations;
 
-/// <summary>What accepting a batch did.</summary>
-public sealed record AcceptResult(int Accepted, int Duplicates, int Rejected, int Republished)
-{
-    /// <summary>Requests PostgreSQL refused to record even alone (nothing of them is stored); the rest of the batch
-    /// was accepted. The consumer faults exactly these messages.</summary>
-    public IReadOnlyList<UnrecordableRequest> Unrecordable { get; init; } = [];
-
-    public static AcceptResult operator +(AcceptResult a, AcceptResult b) => new(a.Accepted + b.Accepted, a.Duplicates + b.Duplicates,
-        a.Rejected + b.Rejected, a.Republished + b.Republished) { Unrecordable = [.. a.Unrecordable, .. b.Unrecordable] };
-}
-
-/// <summary>A request PostgreSQL refused to record, with its reason. <see cref="Operation"/> is the instance that was
-/// passed to <see cref="AcceptService.AcceptAsync"/>.</summary>
-public sealed record UnrecordableRequest(Operation Operation, string Reason);
-
 /// <summary>
 /// Durable accept of a batch of requests in ONE PostgreSQL transaction: validate with the SNAP rules and what the
 /// columns can store, insert the valid ones (multi-row <c>INSERT … ON CONFLICT DO NOTHING</c> over the unique keys),
@@ -111,39 +96,39 @@ public sealed class AcceptService(
         var rejected = items.Where(p => p.Row.State == OperationState.Rejected).Select(p => p.Row).ToList();
 
         // A stable order keeps two batches that share keys from waiting on each other in opposite orders.
-        valid.Sort(static (a, b) => string.CompareOrdinal(SortKey(a), SortKey(b)));
+        valid.Sort(static (a, b) => string.CompareOrdinal(OperationKey.Of(a).SortText, OperationKey.Of(b).SortText));
 
         var duplicates = 0;
         var republish = new List<Operation>();
         List<Operation> accepted;
-        await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
-        await using (var tx = await conn.BeginTransactionAsync(ct))
+        await using (var accept = await store.BeginAcceptAsync(ct))
         {
             var scope = options.Value.ExternalIdScope;
             if (scope == ExternalIdScope.Forever)
             {
                 // Other days are not in the unique index: serialise accepts of one ExternalId so the insert's lookup
                 // sees a concurrent accept of it on another day (one extra round trip, only under Forever).
-                await OperationStore.LockExternalIdsAsync(conn, tx, valid, ct);
+                await accept.LockExternalIdsAsync(valid, ct);
             }
 
             var leaseSentAt = time.GetTimestamp();
-            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, valid, options.Value.LeaseDuration, scope, ct);
+            var inserted = await accept.InsertOperationsAsync(valid, options.Value.LeaseDuration, scope, ct);
             accepted = valid.Where(o => inserted.Contains(o.Id)).ToList();
             var skipped = valid.Where(o => !inserted.Contains(o.Id)).ToList();
             if (skipped.Count > 0)
             {
-                var existing = await OperationStore.FindExistingAsync(conn, tx, skipped, ct);
-                var usedByAttempts = await OperationStore.FindUsedExternalIdsAsync(conn, tx, skipped, scope, ct);
+                var existing = await accept.FindExistingAsync(skipped, ct);
+                var usedByAttempts = await accept.FindUsedExternalIdsAsync(skipped, scope, ct);
                 foreach (var op in skipped)
                 {
-                    var sameKey = existing.FirstOrDefault(e => SameKey(e, op));
+                    var key = OperationKey.Of(op);
+                    var sameKey = existing.FirstOrDefault(e => OperationKey.Of(e) == key);
                     if (sameKey is not null)
                     {
                         if (sameKey.Fingerprint == op.Fingerprint)
                         {
                             duplicates++;
-                            if (IsFinal(sameKey.State))
+                            if (sameKey.State.IsFinal())
                             {
                                 republish.Add(sameKey);
                             }
@@ -172,25 +157,25 @@ public sealed class AcceptService(
                 }
             }
 
-            var rejectedInserted = rejected.Count == 0 ? [] : await OperationStore.InsertOperationsAsync(conn, tx, rejected, options.Value.LeaseDuration, ct);
-            await OperationStore.InsertOutboxAsync(conn, tx,
+            var rejectedInserted = rejected.Count == 0 ? [] : await accept.InsertOperationsAsync(rejected, options.Value.LeaseDuration, ct);
+            await accept.InsertOutboxAsync(
                 rejected.Where(r => rejectedInserted.Contains(r.Id)).Select(r => (OutcomeEvents.For(r, now), (Guid?)r.Id)).ToList(), now, ct);
             var redelivered = rejected.Where(r => !rejectedInserted.Contains(r.Id)).ToList();
             if (redelivered.Count > 0)
             {
                 // The same invalid message again (same RequestId): its recorded rejection is published again.
-                var earlier = await OperationStore.FindRejectedByRequestIdAsync(conn, tx, redelivered.Select(r => r.RequestId).ToList(), ct);
+                var earlier = await accept.FindRejectedByRequestIdAsync(redelivered.Select(r => r.RequestId).ToList(), ct);
                 republish.AddRange(earlier);
                 duplicates += redelivered.Count;
             }
 
             republish = [.. republish.DistinctBy(o => o.Id)];
-            var stillInOutbox = await OperationStore.RepublishOutcomesAsync(conn, tx, [.. republish.Select(o => o.Id)], ct);
+            var stillInOutbox = await accept.RepublishOutcomesAsync([.. republish.Select(o => o.Id)], ct);
             // An outcome older than the outbox retention is rebuilt from the operation row (a new MessageId then).
-            await OperationStore.InsertOutboxAsync(conn, tx,
+            await accept.InsertOutboxAsync(
                 [.. republish.Where(o => !stillInOutbox.Contains(o.Id)).Select(o => (OutcomeEvents.For(o, now), (Guid?)o.Id))], now, ct);
             var republished = republish.Count;
-            await tx.CommitAsync(ct);
+            await accept.CommitAsync(ct);
 
             var rejectedCount = rejectedInserted.Count;
             WorkerTelemetry.Accepted.Add(accepted.Count);
@@ -270,13 +255,4 @@ public sealed class AcceptService(
         return r;
     }
 
-    private static bool SameKey(Operation a, Operation b) => a.Kind == b.Kind && a.Provider == b.Provider && (a.Kind == OperationKind.Refund
-        ? a.MerchantId == b.MerchantId && a.PartnerRefundNo == b.PartnerRefundNo
-        : a.OriginalPartnerReferenceNo == b.OriginalPartnerReferenceNo);
-
-    private static bool IsFinal(OperationState s) => s is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview or OperationState.Rejected;
-
-    private static string SortKey(Operation o) => o.Kind == OperationKind.Refund
-        ? $"r|{o.Provider}|{o.MerchantId}|{o.PartnerRefundNo}"
-        : $"c|{o.Provider}|{o.OriginalPartnerReferenceNo}";
 }

@@ -82,12 +82,12 @@ public sealed class AttemptJournal(NpgsqlDataSource dataSource, ILogger<AttemptJ
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS u(op, action, provider, external_id, at, trace)
             ON CONFLICT (operation_id, external_id) DO NOTHING
             """);
-        cmd.Parameters.Add(OperationStore.Arr(batch.Select(e => e.OperationId).ToArray(), NpgsqlDbType.Uuid));
-        cmd.Parameters.Add(OperationStore.Text(batch.Select(e => e.Action)));
-        cmd.Parameters.Add(OperationStore.Text(batch.Select(e => e.Provider)));
-        cmd.Parameters.Add(OperationStore.Text(batch.Select(e => e.ExternalId)));
-        cmd.Parameters.Add(OperationStore.Arr(batch.Select(e => e.At).ToArray(), NpgsqlDbType.TimestampTz));
-        cmd.Parameters.Add(OperationStore.Text(batch.Select(e => e.TraceId)));
+        cmd.Parameters.Add(SqlArrays.Of(batch.Select(e => e.OperationId).ToArray(), NpgsqlDbType.Uuid));
+        cmd.Parameters.Add(SqlArrays.Text(batch.Select(e => e.Action)));
+        cmd.Parameters.Add(SqlArrays.Text(batch.Select(e => e.Provider)));
+        cmd.Parameters.Add(SqlArrays.Text(batch.Select(e => e.ExternalId)));
+        cmd.Parameters.Add(SqlArrays.Of(batch.Select(e => e.At).ToArray(), NpgsqlDbType.TimestampTz));
+        cmd.Parameters.Add(SqlArrays.Text(batch.Select(e => e.TraceId)));
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -210,9 +210,9 @@ public sealed class LeaseKeeper(NpgsqlDataSource dataSource, IOptions<WorkerOpti
             WHERE o.id = u.id AND o.lease_token = u.token
             RETURNING o.id
             """);
-        cmd.Parameters.Add(OperationStore.Arr(rows.Keys.ToArray(), NpgsqlTypes.NpgsqlDbType.Uuid));
-        cmd.Parameters.Add(OperationStore.Arr(rows.Values.Select(v => v.Token).ToArray(), NpgsqlTypes.NpgsqlDbType.Uuid));
-        cmd.Parameters.Add(OperationStore.Arr(rows.Values.Select(v => v.Length).ToArray(), NpgsqlTypes.NpgsqlDbType.Interval));
+        cmd.Parameters.Add(SqlArrays.Of(rows.Keys.ToArray(), NpgsqlTypes.NpgsqlDbType.Uuid));
+        cmd.Parameters.Add(SqlArrays.Of(rows.Values.Select(v => v.Token).ToArray(), NpgsqlTypes.NpgsqlDbType.Uuid));
+        cmd.Parameters.Add(SqlArrays.Of(rows.Values.Select(v => v.Length).ToArray(), NpgsqlTypes.NpgsqlDbType.Interval));
         var renewed = new HashSet<Guid>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

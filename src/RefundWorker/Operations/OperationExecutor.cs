@@ -7,20 +7,6 @@ using RefundWorker.Telemetry;
 
 namespace RefundWorker.Operations;
 
-/// <summary>How a claimed operation is worked on.</summary>
-public enum WorkMode
-{
-    /// <summary>Known not to have landed: send it.</summary>
-    Send,
-
-    /// <summary>The outcome of an earlier send is unknown: query (or, without a query API, re-send the same key).</summary>
-    Reconcile,
-}
-
-/// <summary>An operation leased to this process (its lease token is in <see cref="Operation.LeaseToken"/>).</summary>
-/// <param name="FirstCall">Attempt 1 of a fresh operation: it uses the message's ExternalId.</param>
-public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall);
-
 /// <summary>
 /// Runs provider calls for leased operations with bounded concurrency (<c>Worker:Concurrency</c>) and hands each
 /// decided <see cref="Transition"/> to the <see cref="OutcomeWriter"/>, which commits them in groups.
@@ -157,57 +143,44 @@ public sealed class OperationExecutor : BackgroundService
     }
 
     /// <summary>
-    /// One step of the state machine for a leased operation: one send, one query, or a query then a send. Null when
-    /// the lease turned out to belong to another holder: that holder carries on, this one records nothing.
+    /// One step of the state machine for a leased operation: the checks every step makes (deadline, pause, provider
+    /// still configured), then <see cref="SendAsync"/>, <see cref="ReconcileByQueryAsync"/> or
+    /// <see cref="ReconcileByResendAsync"/>. Null when the lease turned out to belong to another holder: that holder
+    /// carries on, this one records nothing.
     /// </summary>
     public async Task<Transition?> ProcessAsync(WorkItem item, CancellationToken ct)
     {
         var op = item.Op;
-        var attempts = op.Attempts;
-        var queries = op.Queries;
-        var made = new List<Attempt>();
+        var sends = op.Attempts;
+        var reconcileSteps = op.Queries;
+        var calls = new List<Attempt>();
         var now = _time.GetUtcNow();
         if (now - op.CreatedAt > _options.MaxOperationAge)
         {
             // Nothing else ends a wait that never ends (a removed provider, a breaker that never closes, a provider
             // paused and forgotten): after the deadline a person decides, with the history in the attempt trail.
-            var sent = attempts > 0 || queries > 0 ? $"{attempts} sends and {queries} reconciliation steps made" : "never sent";
+            var sent = sends > 0 || reconcileSteps > 0 ? $"{sends} sends and {reconcileSteps} reconciliation steps made" : "never sent";
             WorkerTelemetry.DeadlinesPassed.Add(1, new KeyValuePair<string, object?>("provider", op.Provider));
             return Apply(op, item, Decision.Review(op.ResponseCode is { } rc && ResponseCode.TryParse(rc, out var code) ? code : null,
                 $"Deadline passed: not resolved within Worker:MaxOperationAge ({_options.MaxOperationAge}) of being accepted ({sent}; state {op.State}; last: {op.OutcomeMessage ?? "none"})."),
-                made, attempts, queries);
+                calls, sends, reconcileSteps);
         }
 
         if (_pauses.IsPaused(op.Provider))
         {
             // Paused by an operator during an incident: no call, no attempt spent; the lease ends at the commit.
-            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + _pauses.RecheckAfter, made, attempts, queries);
+            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + _pauses.RecheckAfter, calls, sends, reconcileSteps);
         }
 
         if (!_providers.TryGet(op.Provider, out var provider))
         {
             _logger.LogError("Operation {OperationId} names provider {Provider}, which is no longer configured; it waits", op.Id, op.Provider);
-            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + TimeSpan.FromMinutes(5), made, attempts, queries);
+            return Defer(item, item.Mode == WorkMode.Send ? OperationState.Pending : OperationState.Reconciling, now + TimeSpan.FromMinutes(5), calls, sends, reconcileSteps);
         }
 
-        var hasQuery = provider.QueryEndpoint is not null;
         if (item.Mode == WorkMode.Send)
         {
-            // The message's X-EXTERNAL-ID belongs to the Jakarta day it was accepted on. A first send held back past
-            // midnight (breaker, limiter, pause) gets a generated one: the order system may reuse its id that day.
-            var ownId = item.FirstCall && attempts == 0 && queries == 0 && ExternalIdDay.Of(now) == op.ExternalIdDate;
-            var externalId = ownId ? op.ExternalId : NewExternalId(provider);
-            var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
-            if (call.NotSent)
-            {
-                return call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, call), made, attempts, queries);
-            }
-
-            Record(made, op, call, attempts + queries);
-            attempts++;
-            // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
-            // may still land, so this send's refusal proves nothing either.
-            return Apply(op, item, _machine.AfterSend(op, call, hasQuery, reconciling: queries > 0, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+            return await SendAsync(item, provider, now, ct);
         }
 
         // Reconciling. A replica that lost its lease before its outcome commit (PostgreSQL away longer than the
@@ -216,57 +189,107 @@ public sealed class OperationExecutor : BackgroundService
         {
             var code = ResponseCode.TryParse(recorded.ResponseCode, out var c) ? c : (ResponseCode?)null;
             return Apply(op, item, Decision.Succeed(code, op.ReferenceNo, op.OutcomeTime,
-                $"confirmed by the provider's answer {recorded.ResponseCode} to attempt {recorded.Number}, recorded in the attempt trail"), made, attempts, queries);
+                $"confirmed by the provider's answer {recorded.ResponseCode} to attempt {recorded.Number}, recorded in the attempt trail"), calls, sends, reconcileSteps);
         }
 
-        if (!hasQuery)
+        return provider.QueryEndpoint is not null
+            ? await ReconcileByQueryAsync(item, provider, ct)
+            : await ReconcileByResendAsync(item, provider, ct);
+    }
+
+    /// <summary>A send of an operation known not to have landed (a fresh one, or one a query showed not effected).</summary>
+    private async Task<Transition?> SendAsync(WorkItem item, SnapProvider provider, DateTimeOffset now, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (sends, reconcileSteps) = (op.Attempts, op.Queries);
+        var calls = new List<Attempt>();
+
+        // The message's X-EXTERNAL-ID belongs to the Jakarta day it was accepted on. A first send held back past
+        // midnight (breaker, limiter, pause) gets a generated one: the order system may reuse its id that day.
+        var ownId = item.FirstCall && sends == 0 && reconcileSteps == 0 && ExternalIdDay.Of(now) == op.ExternalIdDate;
+        var externalId = ownId ? op.ExternalId : NewExternalId(provider);
+        var call = await _gateway.CallAsync(provider, op, CallKind.Send, externalId, ct);
+        if (call.NotSent)
         {
-            // No status query (the bank): reconcile by re-sending the same partnerRefundNo with a new X-EXTERNAL-ID.
-            var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
-            if (resend.NotSent)
-            {
-                return resend.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, resend), made, attempts, queries);
-            }
-
-            Record(made, op, resend, attempts + queries);
-            attempts++;
-            queries++;
-            return Apply(op, item, _machine.AfterSend(op, resend, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+            return HeldBack(item, provider, call, OperationState.Pending, calls, sends, reconcileSteps);
         }
 
+        Record(calls, op, call, sends + reconcileSteps);
+        sends++;
+        // A Pending operation with reconciliation steps behind it had an unknown outcome once: an earlier send
+        // may still land, so this send's refusal proves nothing either.
+        return Apply(op, item, _machine.AfterSend(op, call, provider.QueryEndpoint is not null, reconciling: reconcileSteps > 0, sends, reconcileSteps, _time.GetUtcNow()),
+            calls, sends, reconcileSteps);
+    }
+
+    /// <summary>
+    /// Reconciling without a status query (the bank): re-send the same partnerRefundNo with a new X-EXTERNAL-ID; the
+    /// provider answers a repeat of a landed refund as such. The re-send is a send and a reconciliation step.
+    /// </summary>
+    private async Task<Transition?> ReconcileByResendAsync(WorkItem item, SnapProvider provider, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (sends, reconcileSteps) = (op.Attempts, op.Queries);
+        var calls = new List<Attempt>();
+        var resend = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
+        if (resend.NotSent)
+        {
+            return HeldBack(item, provider, resend, OperationState.Reconciling, calls, sends, reconcileSteps);
+        }
+
+        Record(calls, op, resend, sends + reconcileSteps);
+        sends++;
+        reconcileSteps++;
+        return Apply(op, item, _machine.AfterSend(op, resend, hasQuery: false, reconciling: true, sends, reconcileSteps, _time.GetUtcNow()), calls, sends, reconcileSteps);
+    }
+
+    /// <summary>
+    /// Reconciling with a status query: effected ends it, unknown waits for the next step, and "not effected" is
+    /// followed at once by a send of the same partnerRefundNo with a new X-EXTERNAL-ID.
+    /// </summary>
+    private async Task<Transition?> ReconcileByQueryAsync(WorkItem item, SnapProvider provider, CancellationToken ct)
+    {
+        var op = item.Op;
+        var (sends, reconcileSteps) = (op.Attempts, op.Queries);
+        var calls = new List<Attempt>();
         var query = await _gateway.CallAsync(provider, op, CallKind.Query, NewExternalId(provider), ct);
         if (query.NotSent)
         {
-            return query.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Reconciling, DeferUntil(provider, query), made, attempts, queries);
+            return HeldBack(item, provider, query, OperationState.Reconciling, calls, sends, reconcileSteps);
         }
 
-        Record(made, op, query, attempts + queries);
-        queries++;
+        Record(calls, op, query, sends + reconcileSteps);
+        reconcileSteps++;
         var (verdict, referenceNo, time) = OperationStateMachine.Interpret(op, query);
         switch (verdict)
         {
             case QueryVerdict.Effected:
-                return Apply(op, item, Decision.Succeed(query.Code, referenceNo, time, "confirmed by status query"), made, attempts, queries);
+                return Apply(op, item, Decision.Succeed(query.Code, referenceNo, time, "confirmed by status query"), calls, sends, reconcileSteps);
             case QueryVerdict.Unknown:
-                return Apply(op, item, _machine.EnterReconcile(queries, query.Code, _time.GetUtcNow(), $"status query: {query.Code?.ToString() ?? query.Error}"), made, attempts, queries);
+                return Apply(op, item, _machine.EnterReconcile(reconcileSteps, query.Code, _time.GetUtcNow(), $"status query: {query.Code?.ToString() ?? query.Error}"), calls, sends, reconcileSteps);
         }
 
         // The provider shows it did not happen: send again, same partnerRefundNo, new X-EXTERNAL-ID.
         var send = await _gateway.CallAsync(provider, op, CallKind.Send, NewExternalId(provider), ct);
         if (send.NotSent)
         {
-            // The query is recorded (queries > 0), so the next claim's send is read as reconciling too.
-            return send.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, OperationState.Pending, DeferUntil(provider, send), made, attempts, queries);
+            // The query is recorded (reconcileSteps > 0), so the next claim's send is read as reconciling too.
+            return HeldBack(item, provider, send, OperationState.Pending, calls, sends, reconcileSteps);
         }
 
-        Record(made, op, send, attempts + queries);
-        attempts++;
+        Record(calls, op, send, sends + reconcileSteps);
+        sends++;
         // Reconciling: the first send may land after the query said "not effected" (a late 404xx13 or 409xx01 on
         // this re-send would then be its trace), so a refusal here leads to another query, never to Failed.
-        return Apply(op, item, _machine.AfterSend(op, send, hasQuery, reconciling: true, attempts, queries, _time.GetUtcNow()), made, attempts, queries);
+        return Apply(op, item, _machine.AfterSend(op, send, hasQuery: true, reconciling: true, sends, reconcileSteps, _time.GetUtcNow()), calls, sends, reconcileSteps);
     }
 
     private string NewExternalId(SnapProvider provider) => _externalIds.Next(provider.PartnerId, provider.ExternalIdMaxLength);
+
+    /// <summary>A call the pipeline held back: nothing reached the provider, nothing is counted. Null when the lease
+    /// is another holder's now (that holder carries on); otherwise the operation waits in <paramref name="state"/>.</summary>
+    private Transition? HeldBack(WorkItem item, SnapProvider provider, ProviderCall call, OperationState state, List<Attempt> calls, int sends, int reconcileSteps)
+        => call.HeldBack == NotSentReason.LeaseLost ? null : Defer(item, state, DeferUntil(provider, call), calls, sends, reconcileSteps);
 
     private DateTimeOffset DeferUntil(SnapProvider provider, ProviderCall call)
     {
@@ -283,29 +306,29 @@ public sealed class OperationExecutor : BackgroundService
             : now + TimeSpan.FromSeconds(1);
     }
 
-    private static Transition Defer(WorkItem item, OperationState state, DateTimeOffset nextAt, List<Attempt> made, int attempts, int queries) => new()
+    private static Transition Defer(WorkItem item, OperationState state, DateTimeOffset nextAt, List<Attempt> calls, int sends, int reconcileSteps) => new()
     {
         OperationId = item.Op.Id,
         LeaseToken = item.Op.LeaseToken!.Value,
         State = state,
-        Attempts = attempts,
-        Queries = queries,
+        Sends = sends,
+        ReconcileSteps = reconcileSteps,
         NextAttemptAt = nextAt,
-        AttemptsMade = made,
+        Calls = calls,
         ReferenceNo = null,
     };
 
-    private Transition Apply(Operation op, WorkItem item, Decision d, List<Attempt> made, int attempts, int queries)
+    private Transition Apply(Operation op, WorkItem item, Decision d, List<Attempt> calls, int sends, int reconcileSteps)
     {
         var now = _time.GetUtcNow();
-        var final = d.State is OperationState.Succeeded or OperationState.Failed or OperationState.NeedsReview;
+        var final = d.State.IsFinal();
         OutboxEnvelope? evt = null;
         if (final)
         {
             var done = op.Copy();
             done.State = d.State;
-            done.Attempts = attempts;
-            done.Queries = queries;
+            done.Attempts = sends;
+            done.Queries = reconcileSteps;
             done.ResponseCode = d.Code?.ToString() ?? op.ResponseCode;
             done.ErrorCode = d.ErrorCode;
             done.OutcomeMessage = d.Message;
@@ -320,8 +343,8 @@ public sealed class OperationExecutor : BackgroundService
             OperationId = op.Id,
             LeaseToken = item.Op.LeaseToken!.Value,
             State = d.State,
-            Attempts = attempts,
-            Queries = queries,
+            Sends = sends,
+            ReconcileSteps = reconcileSteps,
             NextAttemptAt = final ? null : d.NextAt,
             ResponseCode = d.Code?.ToString(),
             ErrorCode = d.ErrorCode,
@@ -329,7 +352,7 @@ public sealed class OperationExecutor : BackgroundService
             ReferenceNo = d.ReferenceNo,
             OutcomeTime = d.Time,
             CompletedAt = final ? now : null,
-            AttemptsMade = made,
+            Calls = calls,
             Event = evt,
         };
     }
@@ -339,7 +362,7 @@ public sealed class OperationExecutor : BackgroundService
     /// by <see cref="AttemptJournal"/>, which numbers them); the commit fills in the answers. A token refused before a
     /// retry is its own row: sent, not processed.
     /// </summary>
-    private static void Record(List<Attempt> made, Operation op, ProviderCall call, int callsBefore)
+    private static void Record(List<Attempt> calls, Operation op, ProviderCall call, int callsBefore)
     {
         if (call.Refreshed is { } refused)
         {
@@ -352,10 +375,10 @@ public sealed class OperationExecutor : BackgroundService
             detail is { Length: > 256 } ? detail[..256] : detail);
 
         void Add(string externalId, int? httpStatus, ResponseCode? code, string classification, string? transport, TimeSpan latency, string? text)
-            => made.Add(new Attempt
+            => calls.Add(new Attempt
             {
                 OperationId = op.Id,
-                Number = callsBefore + made.Count + 1,
+                Number = callsBefore + calls.Count + 1,
                 Action = call.Kind == CallKind.Send ? "send" : "query",
                 Provider = op.Provider,
                 ExternalId = externalId,

@@ -110,9 +110,8 @@ public static class OperationFactory
         return errors;
     }
 
-    public static string KeyText(Operation op) => op.Kind == OperationKind.Refund
-        ? $"refund (provider '{op.Provider}', merchantId '{op.MerchantId}', partnerRefundNo '{op.PartnerRefundNo}')"
-        : $"cancel (provider '{op.Provider}', originalPartnerReferenceNo '{op.OriginalPartnerReferenceNo}')";
+    /// <summary>The operation's key as people read it (<see cref="OperationKey"/>).</summary>
+    public static string KeyText(Operation op) => OperationKey.Of(op).ToString();
 
     public static IReadOnlyDictionary<string, string>? AdditionalInfo(Operation op)
         => op.AdditionalInfo is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(op.AdditionalInfo, Json);

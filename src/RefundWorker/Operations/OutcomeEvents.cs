@@ -5,13 +5,6 @@ using Columns = RefundWorker.Persistence.ColumnSizes.Operations;
 
 namespace RefundWorker.Operations;
 
-/// <summary>An event ready for the outbox: <see cref="Id"/> is its MessageId for good.</summary>
-public sealed record OutboxEnvelope(Guid Id, string Type, string Payload)
-{
-    public static OutboxEnvelope For<T>(T message, DateTimeOffset now) where T : class
-        => new(Guid.CreateVersion7(now), typeof(T).FullName!, JsonSerializer.Serialize(message, OperationFactory.Json));
-}
-
 /// <summary>Builds the outcome event of an operation from its final row.</summary>
 public static class OutcomeEvents
 {
@@ -120,36 +113,4 @@ public static class OutcomeEvents
 
     private static IReadOnlyList<RejectionError> Errors(Operation op)
         => op.RejectionErrors is null ? [] : JsonSerializer.Deserialize<List<RejectionError>>(op.RejectionErrors, OperationFactory.Json) ?? [];
-}
-
-/// <summary>Stable machine codes for a provider's final refusal (docs/protocol.md#classification), carried in Failed events.</summary>
-public static class ErrorCodes
-{
-    public const string RetriesExhausted = "retries_exhausted";
-
-    public static string For(Snap.ResponseCode? code)
-    {
-        if (code is not { } c)
-        {
-            return "provider_error";
-        }
-
-        return (c.HttpStatus, c.CaseCode) switch
-        {
-            (400, 0) => "bad_request",
-            (400, 1) => "invalid_field_format",
-            (400, 2) => "invalid_mandatory_field",
-            (401, 0) => "unauthorized",
-            (403, 2) => "exceeds_limit",
-            (403, 5) => "do_not_honor",
-            (403, 14) => "insufficient_funds",
-            (403, 15) => "transaction_not_permitted",
-            (403, _) => "forbidden",
-            (404, 1) => "transaction_not_found",
-            (404, 13) => "invalid_amount",
-            (404, _) => "not_found",
-            (405, _) => "operation_not_allowed",
-            _ => $"provider_refused_{c.HttpStatus}",
-        };
-    }
 }

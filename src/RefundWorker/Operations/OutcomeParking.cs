@@ -23,8 +23,8 @@ public static class OutcomeParking
             ColumnSizes.Operations.FreeText);
         var done = op.Copy();
         done.State = OperationState.NeedsReview;
-        done.Attempts = refused.Attempts;
-        done.Queries = refused.Queries;
+        done.Attempts = refused.Sends;
+        done.Queries = refused.ReconcileSteps;
         done.ResponseCode = refused.ResponseCode ?? op.ResponseCode;
         done.ErrorCode = null;
         done.OutcomeMessage = message;
@@ -33,14 +33,14 @@ public static class OutcomeParking
             OperationId = op.Id,
             LeaseToken = refused.LeaseToken,
             State = OperationState.NeedsReview,
-            Attempts = refused.Attempts,
-            Queries = refused.Queries,
+            Sends = refused.Sends,
+            ReconcileSteps = refused.ReconcileSteps,
             NextAttemptAt = null,
             ResponseCode = refused.ResponseCode,
             ErrorCode = null,
             OutcomeMessage = message,
             CompletedAt = now,
-            AttemptsMade = withAttempts ? refused.AttemptsMade : [],
+            Calls = withAttempts ? refused.Calls : [],
             Event = OutcomeEvents.For(done, now),
         };
     }

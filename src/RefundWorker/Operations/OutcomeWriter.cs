@@ -185,7 +185,7 @@ public sealed class OutcomeWriter(OperationStore store, LeaseKeeper leases, Outb
             return;
         }
 
-        foreach (var a in refused.AttemptsMade)
+        foreach (var a in refused.Calls)
         {
             logger.LogError("Attempt {Number} ({Action}, X-EXTERNAL-ID {ExternalId}, HTTP {HttpStatus}, {ResponseCode}) of operation {OperationId} could not be recorded",
                 a.Number, StorageText.Clean(a.Action, 16), StorageText.Clean(a.ExternalId, 64), a.HttpStatus, StorageText.CleanOrNull(a.ResponseCode, 16), a.OperationId);

@@ -10,7 +10,11 @@ public sealed class WorkerOptions
 {
     public const string SectionName = "Worker";
 
-    /// <summary>The identity written into leases; defaults to host name + process id. Must differ per replica.</summary>
+    /// <summary>
+    /// <c>Worker:NodeId</c>: this replica's identity, in its leases and in the X-EXTERNAL-IDs it generates (digits
+    /// are used as they are there, anything else, such as a pod name, is hashed). Must differ per replica. Unset:
+    /// <c>Snap:NodeId</c> if set (the older key, see <see cref="NodeIdOptions"/>), else host name and process id.
+    /// </summary>
     public string? NodeId { get; set; }
 
     /// <summary>Provider calls in flight at once in this process, all providers together.</summary>

@@ -74,10 +74,13 @@ public sealed class Operation
     public string Fingerprint { get; set; } = string.Empty;
     public OperationState State { get; set; }
 
-    /// <summary>Sends made (refund/cancel calls), not counting status queries.</summary>
+    /// <summary>Sends made (refund/cancel calls, a bank's reconciling re-sends included), not counting status queries
+    /// nor calls refused for their token; the outcome events' <c>Attempts</c>. The <c>attempts</c> table (the trail)
+    /// has a row for every provider call.</summary>
     public int Attempts { get; set; }
 
-    /// <summary>Reconciliation steps taken (status queries, or re-sends for providers without one).</summary>
+    /// <summary>Reconciliation steps taken (status queries, or re-sends for providers without one, which are counted
+    /// in <see cref="Attempts"/> too).</summary>
     public int Queries { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
     public string? LeaseOwner { get; set; }

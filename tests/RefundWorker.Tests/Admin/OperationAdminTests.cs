@@ -104,10 +104,9 @@ public sealed class OperationAdminTests(AdminFixture fx)
         var op = OperationFactory.FromMessage(request, DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
         op.State = OperationState.Pending;
         op.NextAttemptAt = DateTimeOffset.UtcNow;
-        await using var conn = await fx.Database.DataSource.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMinutes(1), CancellationToken.None));
-        await tx.CommitAsync();
+        await using var accept = await new OperationStore(fx.Database.DataSource).BeginAcceptAsync(CancellationToken.None);
+        Assert.Contains(op.Id, await accept.InsertOperationsAsync([op], TimeSpan.FromMinutes(1), CancellationToken.None));
+        await accept.CommitAsync(CancellationToken.None);
         return op.Id;
     }
 }

@@ -96,11 +96,10 @@ public sealed class OpsCommandsTests(AdminFixture fx)
         var op = OperationFactory.FromMessage(request, DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
         op.State = OperationState.Pending;
         op.NextAttemptAt = DateTimeOffset.UtcNow;
-        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var accept = await new OperationStore(fx.Database.DataSource).BeginAcceptAsync(CancellationToken.None))
         {
-            await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMinutes(1), CancellationToken.None);
-            await tx.CommitAsync();
+            await accept.InsertOperationsAsync([op], TimeSpan.FromMinutes(1), CancellationToken.None);
+            await accept.CommitAsync(CancellationToken.None);
         }
 
         await fx.Outcomes.WaitForAsync<RefundNeedsReview>(request.RequestId);

@@ -59,19 +59,22 @@ public sealed class AttemptTrailTests(WorkerFixture fx) : IAsyncLifetime
         op.State = OperationState.Reconciling;
         op.Attempts = 1;
         op.NextAttemptAt = DateTimeOffset.UtcNow.AddMinutes(5);
-        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        // The operation is not due for five minutes: its trail row is written before anything claims it.
+        await using (var accept = await new OperationStore(fx.Database.DataSource).BeginAcceptAsync(CancellationToken.None))
         {
-            Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMinutes(1), CancellationToken.None));
-            await using var insert = new Npgsql.NpgsqlCommand(
-                """
-                INSERT INTO attempts (operation_id, number, action, provider, external_id, requested_at, http_status, response_code, classification, latency_ms)
-                VALUES ($1, 1, 'send', 'nicepay', $2, now(), 200, '2007800', 'Success', 12)
-                """, conn, tx);
+            Assert.Contains(op.Id, await accept.InsertOperationsAsync([op], TimeSpan.FromMinutes(1), CancellationToken.None));
+            await accept.CommitAsync(CancellationToken.None);
+        }
+
+        await using (var insert = fx.Database.DataSource.CreateCommand(
+            """
+            INSERT INTO attempts (operation_id, number, action, provider, external_id, requested_at, http_status, response_code, classification, latency_ms)
+            VALUES ($1, 1, 'send', 'nicepay', $2, now(), 200, '2007800', 'Success', 12)
+            """))
+        {
             insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = op.Id });
             insert.Parameters.Add(new Npgsql.NpgsqlParameter { Value = request.ExternalId });
             await insert.ExecuteNonQueryAsync();
-            await tx.CommitAsync();
         }
 
         var queriesBefore = fx.Sandbox.Stats.Snapshot().Where(l => l.Provider == "nicepay" && l.Operation == SandboxOperation.Query).Sum(l => l.Count);

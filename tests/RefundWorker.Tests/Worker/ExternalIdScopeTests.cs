@@ -113,24 +113,23 @@ public sealed class ExternalIdScopeTests(ExternalIdScopeFixture fx)
         var second = OperationFactory.FromMessage(NewRefund(externalId), now.AddDays(1));
         Assert.NotEqual(first.ExternalIdDate, second.ExternalIdDate);
 
-        await using var conn1 = await fx.Database.DataSource.OpenConnectionAsync();
-        await using var tx1 = await conn1.BeginTransactionAsync();
-        await OperationStore.LockExternalIdsAsync(conn1, tx1, [first], CancellationToken.None);
-        Assert.Contains(first.Id, await OperationStore.InsertOperationsAsync(conn1, tx1, [first], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None));
+        var store = new OperationStore(fx.Database.DataSource);
+        await using var accept1 = await store.BeginAcceptAsync(CancellationToken.None);
+        await accept1.LockExternalIdsAsync([first], CancellationToken.None);
+        Assert.Contains(first.Id, await accept1.InsertOperationsAsync([first], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None));
 
         var secondAccept = Task.Run(async () =>
         {
-            await using var conn2 = await fx.Database.DataSource.OpenConnectionAsync();
-            await using var tx2 = await conn2.BeginTransactionAsync();
-            await OperationStore.LockExternalIdsAsync(conn2, tx2, [second], CancellationToken.None);
-            var inserted = await OperationStore.InsertOperationsAsync(conn2, tx2, [second], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None);
-            await tx2.CommitAsync();
+            await using var accept2 = await store.BeginAcceptAsync(CancellationToken.None);
+            await accept2.LockExternalIdsAsync([second], CancellationToken.None);
+            var inserted = await accept2.InsertOperationsAsync([second], TimeSpan.FromMinutes(1), ExternalIdScope.Forever, CancellationToken.None);
+            await accept2.CommitAsync(CancellationToken.None);
             return inserted;
         });
         await Task.Delay(1000);
         Assert.False(secondAccept.IsCompleted, "the second accept did not wait for the first");
 
-        await tx1.CommitAsync();
+        await accept1.CommitAsync(CancellationToken.None);
         var insertedSecond = await secondAccept.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Empty(insertedSecond);

@@ -108,10 +108,9 @@ public sealed class LeaseKeeperTests : IAsyncLifetime
         op.State = OperationState.Sending;
         op.LeaseOwner = "test";
         op.LeaseToken = Guid.NewGuid();
-        await using var conn = await _db.DataSource.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var inserted = await OperationStore.InsertOperationsAsync(conn, tx, [op], Lease, CancellationToken.None);
-        await tx.CommitAsync();
+        await using var accept = await new OperationStore(_db.DataSource).BeginAcceptAsync(CancellationToken.None);
+        var inserted = await accept.InsertOperationsAsync([op], Lease, CancellationToken.None);
+        await accept.CommitAsync(CancellationToken.None);
         Assert.Contains(op.Id, inserted);
         return op;
     }

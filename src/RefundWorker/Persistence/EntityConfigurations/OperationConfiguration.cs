@@ -53,7 +53,7 @@ public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
             .HasFilter("kind = 'cancel' AND " + ActiveStates);
         // X-EXTERNAL-ID is unique per partner per Jakarta day at the provider, so the index holds it per day: under
         // Worker:ExternalIdScope=Day this index alone settles two accepts of one id on one day, also concurrent ones.
-        // The stricter Forever scope is checked by the accept on top of it (see OperationStore.InsertOperationsAsync).
+        // The stricter Forever scope is checked by the accept on top of it (see AcceptTransaction.InsertOperationsAsync).
         builder.HasIndex(x => new { x.Provider, x.ExternalId, x.ExternalIdDate })
             .IsUnique().HasDatabaseName("ux_operations_external_id")
             .HasFilter(ActiveStates);

@@ -1,11 +1,11 @@
-using System.Buffers;
 using System.Text.Json;
 using RabbitMQ.Client;
+using RefundWorker.Contracts.Wire;
 
 namespace RefundWorker.Demo;
 
 /// <summary>
-/// Publishes messages for the load run straight onto RabbitMQ, in MassTransit's JSON envelope and topology (fanout
+/// Publishes messages for the load run straight onto RabbitMQ, in MassTransit's JSON envelope and topology (<see cref="MassTransitEnvelope"/>: fanout
 /// exchange <c>RefundWorker.Contracts:RefundRequested</c>, <c>messageType</c> <c>urn:message:…</c>), persistent and
 /// awaited until the broker confirms each one — what a MassTransit publisher with confirms puts on the wire, without
 /// MassTransit's per-message publish pipeline. On the 2-core machine the load figure is measured on, the order
@@ -24,8 +24,8 @@ public static class RawPublisher
     public static async Task PublishAsync<T>(string rabbitMqUri, Type contract, IReadOnlyList<T> messages, Func<T, Guid> messageId, CancellationToken ct)
         where T : class
     {
-        var exchange = $"{contract.Namespace}:{contract.Name}";
-        var messageType = $"urn:message:{contract.Namespace}:{contract.Name}";
+        var exchange = MassTransitEnvelope.ExchangeOf(contract);
+        var messageType = MassTransitEnvelope.MessageTypeJson(contract);
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMqUri), ClientProvidedName = "RefundWorker.Demo load publisher" };
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(
@@ -39,30 +39,9 @@ public static class RawPublisher
         }
     }
 
-    private static async Task PublishOneAsync<T>(IChannel channel, string exchange, string messageType, T message, Guid id, CancellationToken ct)
+    private static async Task PublishOneAsync<T>(IChannel channel, string exchange, byte[] messageType, T message, Guid id, CancellationToken ct)
     {
-        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = id.ToString(), Persistent = true };
-        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, props, Envelope(message, messageType, id), ct);
-    }
-
-    private static ReadOnlyMemory<byte> Envelope<T>(T message, string messageType, Guid id)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("messageId", id);
-            w.WriteStartArray("messageType");
-            w.WriteStringValue(messageType);
-            w.WriteEndArray();
-            w.WritePropertyName("message");
-            JsonSerializer.Serialize(w, message, Json);
-            w.WriteString("sentTime", DateTime.UtcNow);
-            w.WriteStartObject("headers");
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
+        var props = new BasicProperties { ContentType = MassTransitEnvelope.ContentType, MessageId = id.ToString(), Persistent = true };
+        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, props, MassTransitEnvelope.Write(id, messageType, message, Json, DateTimeOffset.UtcNow), ct);
     }
 }
