@@ -19,7 +19,11 @@ public enum WorkMode
 
 /// <summary>An operation leased to this process (its lease token is in <see cref="Operation.LeaseToken"/>).</summary>
 /// <param name="FirstCall">Attempt 1 of a fresh operation: it uses the message's ExternalId.</param>
-public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall);
+public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall)
+{
+    /// <summary>The state the scheduler claimed it back from; null for work handed over by the accept.</summary>
+    public OperationState? ResumedFrom { get; init; }
+}
 
 /// <summary>
 /// Runs provider calls for leased operations with bounded concurrency (<c>Worker:Concurrency</c>) and hands each
@@ -129,6 +133,7 @@ public sealed class OperationExecutor : BackgroundService
             }
 
             Interlocked.Increment(ref _inFlight);
+            using var step = OperationTrace.StartStep(item);
             try
             {
                 var transition = await ProcessAsync(item, _calls.Token);
@@ -147,6 +152,7 @@ public sealed class OperationExecutor : BackgroundService
             {
                 // Stop renewing: when the lease expires the operation is reconciled (never blindly re-sent).
                 _leases.Release(item.Op.Id, item.Op.LeaseToken!.Value);
+                step?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
                 _logger.LogError(e, "Operation {OperationId} failed unexpectedly; its lease will expire and it will be reconciled", item.Op.Id);
             }
             finally
