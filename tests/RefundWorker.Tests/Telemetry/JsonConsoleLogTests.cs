@@ -1,0 +1,57 @@
+using System.Text.Json;
+using RefundWorker.Contracts;
+using RefundWorker.Extensions;
+using RefundWorker.Tests.Infrastructure;
+
+namespace RefundWorker.Tests.Telemetry;
+
+/// <summary>
+/// <c>Logging:Console:FormatterName=json</c> on the real worker binary: its console output is one JSON object per
+/// line, and a line written while a refund is processed carries the trace and span ids of that processing (the ids
+/// the attempt trail records), which is what a log store needs to jump to the trace.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class JsonConsoleLogTests(ProcessFixture fx)
+{
+    [Fact]
+    public async Task Should_write_json_lines_with_the_trace_and_span_ids_of_a_refunds_processing()
+    {
+        var settings = fx.WorkerSettings();
+        settings[ServiceDefaultsExtensions.ConsoleFormatterKey] = "json";
+        // The gateway's record of each provider call is a Debug line, written inside the call's span.
+        settings["Logging:LogLevel:RefundWorker.Operations.ProviderGateway"] = "Debug";
+        // Spans exist only when an export is configured: OTLP to a port where nothing listens (the exporter retries
+        // in the background and must not disturb the worker).
+        settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9";
+        await using var worker = await WorkerProcess.StartAsync(settings);
+
+        var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+        var request = Requests.NicepayRefund(original, 5_000m);
+        await fx.PublishAsync(request);
+        await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId);
+        var operationId = (await fx.Database.ScalarAsync<Guid>("SELECT id FROM operations WHERE request_id = $1", request.RequestId)).ToString();
+        var attemptTrace = await fx.Database.ScalarAsync<string>("SELECT trace_id FROM attempts WHERE operation_id = $1::uuid", operationId);
+
+        JsonElement? callLine = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (callLine is null && DateTime.UtcNow < deadline)
+        {
+            callLine = worker.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(j => j.GetProperty("Category").GetString()!.EndsWith("ProviderGateway", StringComparison.Ordinal))
+                .Cast<JsonElement?>()
+                .FirstOrDefault(j => j!.Value.GetProperty("State").TryGetProperty("OperationId", out var id) && id.GetString() == operationId);
+            await Task.Delay(100);
+        }
+
+        Assert.True(callLine is not null, "no JSON line of the provider call; the output ends with:\n" + worker.Tail);
+        Assert.Equal("Debug", callLine.Value.GetProperty("LogLevel").GetString());
+        var ids = callLine.Value.GetProperty("Scopes").EnumerateArray().Single(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out _));
+        Assert.Equal(attemptTrace, ids.GetProperty("TraceId").GetString());
+        Assert.Matches("^[0-9a-f]{16}$", ids.GetProperty("SpanId").GetString());
+
+        // Every line the worker wrote is JSON, and none holds a client secret.
+        Assert.All(worker.Lines.Where(l => l.Length > 0), l => Assert.StartsWith("{", l, StringComparison.Ordinal));
+        var secrets = fx.Sandbox.Providers.Values.Select(p => p.ClientSecret).Where(s => s is { Length: >= 8 }).ToList();
+        Assert.DoesNotContain(worker.Lines, l => secrets.Any(l.Contains));
+    }
+}
