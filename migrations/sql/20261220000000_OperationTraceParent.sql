@@ -5,3 +5,4 @@ INSERT INTO __ef_migrations_history ("MigrationId", "ProductVersion")
 VALUES ('20261220000000_OperationTraceParent', '10.0.0');
 
 COMMIT;
+
