@@ -343,10 +343,12 @@ public sealed class OperationAdmin(
     private static async Task<(string? State, bool Leased)> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT state, lease_until IS NOT NULL AND lease_until > clock_timestamp() FROM operations WHERE id = $1 FOR UPDATE", conn, tx);
+            "SELECT state, lease_until IS NOT NULL AND lease_until > clock_timestamp(), trace_parent FROM operations WHERE id = $1 FOR UPDATE", conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid });
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (r.GetString(0), r.GetBoolean(1)) : (null, false);
+        var found = await r.ReadAsync(ct);
+        Telemetry.RequestTrace.LinkCurrent(found && !r.IsDBNull(2) ? r.GetString(2) : null);
+        return found ? (r.GetString(0), r.GetBoolean(1)) : (null, false);
     }
 
     /// <summary>The fields an outcome event is built from.</summary>

@@ -45,7 +45,7 @@ public static class OperationTrace
             // work loop has none; this only guards a caller that has one (its span is not ended, only left).
             Activity.Current = null;
             step = WorkerTelemetry.Source.StartActivity(StepSpan, ActivityKind.Internal, default(ActivityContext),
-                links: hasRequest ? [new ActivityLink(request, new ActivityTagsCollection { ["refundworker.link"] = "request" })] : null);
+                links: hasRequest ? [RequestTrace.Link(request)] : null);
 
             step?.SetTag("refundworker.resumed", from switch
             {

@@ -37,6 +37,26 @@ public static class RequestTrace
         return Activity.Current is { } current ? Format(current.Context) : null;
     }
 
+    /// <summary>
+    /// Links the current span (an operator's admin request, say) to the request trace <paramref name="traceParent"/>
+    /// names; nothing when there is no current span or no valid traceparent. An operator's reconcile or resolve is
+    /// work on the refund resumed by hand: from its trace, the request's is one click away.
+    /// </summary>
+    public static void LinkCurrent(string? traceParent)
+    {
+        if (Activity.Current is { } current && TryParse(traceParent, out var request))
+        {
+            current.AddLink(Link(request));
+        }
+    }
+
+    /// <summary>A link to the request's context, marked as such.</summary>
+    public static ActivityLink Link(ActivityContext request)
+        => new(request, new ActivityTagsCollection { [LinkAttribute] = "request" });
+
+    /// <summary>The attribute on a link that says what it points to.</summary>
+    public const string LinkAttribute = "refundworker.link";
+
     /// <summary>The version-00 traceparent of <paramref name="context"/>.</summary>
     public static string Format(ActivityContext context)
         => $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-{((context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "01" : "00")}";

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
+using RefundWorker.Admin;
 using RefundWorker.Extensions;
 using RefundWorker.Telemetry;
 using RefundWorker.Tests.Infrastructure;
@@ -13,6 +14,11 @@ namespace RefundWorker.Tests.Telemetry;
 public sealed class TelemetryFixture : WorkerFixture
 {
     public CapturedSpans Spans { get; } = new();
+
+    public const string OperatorName = "telemetry-operator";
+
+    /// <summary>An operator's admin API key (a secret: it must never be exported).</summary>
+    public string OperatorKey { get; } = "rwk_op_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
     /// <summary>The workers' log records: the worker's own from Debug up, the libraries' from Information up.</summary>
     public CapturedLogs Logs { get; } = new();
@@ -30,6 +36,8 @@ public sealed class TelemetryFixture : WorkerFixture
         var s = base.WorkerSettings();
         s[TelemetryExtensions.PrometheusEnabledKey] = "true";
         s[BacklogGauges.IntervalKey] = "00:00:01";
+        s[$"Admin:Operators:{OperatorName}:KeyHash"] = AdminAuthenticator.HashKey(OperatorKey);
+        s[$"Admin:Operators:{OperatorName}:Role"] = "operator";
         return s;
     }
 }

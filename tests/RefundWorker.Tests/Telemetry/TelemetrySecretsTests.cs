@@ -60,7 +60,7 @@ public sealed class TelemetrySecretsTests(TelemetryFixture fx)
     }
 
     private List<string> Secrets()
-        => [.. fx.Sandbox.Providers.Values.Select(p => p.ClientSecret).Where(x => x is { Length: >= 8 }).Distinct(), PemSlice(fx.Keys.PrivateKeyPem)];
+        => [.. fx.Sandbox.Providers.Values.Select(p => p.ClientSecret).Where(x => x is { Length: >= 8 }).Distinct(), PemSlice(fx.Keys.PrivateKeyPem), fx.OperatorKey];
 
     private static void AssertNone(List<string> secrets, IEnumerable<string> texts, string where)
     {

@@ -12,8 +12,8 @@ namespace RefundWorker.Tests.Telemetry;
 /// <summary>
 /// Work resumed later is one click from the request: the first step runs in the request's trace, every step the
 /// scheduler claims back (a retry after its backoff, a reconciliation step, an operation left in flight under an
-/// expired lease) starts a trace of its own linked to the request's recorded context. From an in-memory export of
-/// the real pipeline (RabbitMQ, PostgreSQL, the sandbox).
+/// expired lease) starts a trace of its own linked to the request's recorded context, and an operator's resolve
+/// links its admin request to it. From an in-memory export of the real pipeline (RabbitMQ, PostgreSQL, the sandbox).
 /// </summary>
 [Collection(TelemetryCollection.Name)]
 public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output) : IAsyncLifetime
@@ -96,6 +96,44 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         var link = Assert.Single(pickUp.Links);
         Assert.Equal(requestContext.TraceId, link.Context.TraceId);
         Assert.Equal(requestContext.SpanId, link.Context.SpanId);
+    }
+
+    [Fact]
+    public async Task Should_link_an_operators_resolve_to_the_request_trace()
+    {
+        // A refund waiting for a person, as the accept records it, with a request trace of its own.
+        var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+        var request = Requests.NicepayRefund(original);
+        var requestContext = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var op = OperationFactory.FromMessage(request, DateTimeOffset.UtcNow);
+        op.State = OperationState.NeedsReview;
+        op.CompletedAt = op.CreatedAt;
+        op.OutcomeMessage = "waits for a person";
+        op.TraceParent = RequestTrace.Format(requestContext);
+        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromSeconds(20), CancellationToken.None));
+            await tx.CommitAsync();
+        }
+
+        using var http = new HttpClient { BaseAddress = WorkerFixture.AddressOf(fx.Worker) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.OperatorKey);
+        using var answer = await http.PostAsync($"/admin/operations/{op.Id}/resolve", System.Net.Http.Json.JsonContent.Create(new
+        {
+            outcome = "failed",
+            evidence = "the provider's report shows no refund",
+            reason = "telemetry test",
+        }));
+        Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+
+        var path = $"/admin/operations/{op.Id}/resolve";
+        var server = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && Equals(s.GetTagItem("url.path"), path));
+        Print(server);
+        var link = Assert.Single(server.Links);
+        Assert.Equal(requestContext.TraceId, link.Context.TraceId);
+        Assert.Equal(requestContext.SpanId, link.Context.SpanId);
+        Assert.Contains(link.Tags ?? [], t => t.Key == RequestTrace.LinkAttribute && Equals(t.Value, "request"));
     }
 
     /// <summary>Publishes <paramref name="request"/> inside a span of the test's "order system"; returns its trace.</summary>
