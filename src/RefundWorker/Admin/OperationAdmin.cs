@@ -357,7 +357,7 @@ public sealed class OperationAdmin(
         await using var cmd = new NpgsqlCommand(
             """
             SELECT kind, request_id, provider, merchant_id, partner_refund_no, original_partner_reference_no, original_reference_no, amount, currency,
-                   state, attempts, queries, response_code, reference_no, outcome_time, rejection_errors::text
+                   state, attempts, queries, response_code, reference_no, outcome_time, rejection_errors::text, trace_parent
             FROM operations WHERE id = $1 FOR UPDATE
             """, conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -386,6 +386,7 @@ public sealed class OperationAdmin(
             ReferenceNo = S(r, 13),
             OutcomeTime = r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
             RejectionErrors = S(r, 15),
+            TraceParent = Telemetry.RequestTrace.LinkCurrent(S(r, 16)),
         };
     }
 

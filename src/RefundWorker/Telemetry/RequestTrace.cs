@@ -42,12 +42,15 @@ public static class RequestTrace
     /// names; nothing when there is no current span or no valid traceparent. An operator's reconcile or resolve is
     /// work on the refund resumed by hand: from its trace, the request's is one click away.
     /// </summary>
-    public static void LinkCurrent(string? traceParent)
+    /// <returns><paramref name="traceParent"/>, so that a reader can link and keep the value in one expression.</returns>
+    public static string? LinkCurrent(string? traceParent)
     {
         if (Activity.Current is { } current && TryParse(traceParent, out var request))
         {
             current.AddLink(Link(request));
         }
+
+        return traceParent;
     }
 
     /// <summary>A link to the request's context, marked as such.</summary>

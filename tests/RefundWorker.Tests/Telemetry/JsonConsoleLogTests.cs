@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RefundWorker.Contracts;
 using RefundWorker.Extensions;
 using RefundWorker.Tests.Infrastructure;
 
@@ -28,26 +27,32 @@ public sealed class JsonConsoleLogTests(ProcessFixture fx)
         var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
         var request = Requests.NicepayRefund(original, 5_000m);
         await fx.PublishAsync(request);
-        await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId);
+        // Any outcome will do (under a heavily loaded machine a call may time out and the refund end elsewhere):
+        // what matters is the lines of its provider calls.
+        await fx.Outcomes.WaitForAsync(request.RequestId, TimeSpan.FromSeconds(60));
         var operationId = (await fx.Database.ScalarAsync<Guid>("SELECT id FROM operations WHERE request_id = $1", request.RequestId)).ToString();
-        var attemptTrace = await fx.Database.ScalarAsync<string>("SELECT trace_id FROM attempts WHERE operation_id = $1::uuid", operationId);
+        var attemptTraces = (await fx.Database.ScalarAsync<string>(
+            "SELECT string_agg(trace_id, ',') FROM attempts WHERE operation_id = $1::uuid", operationId)).Split(',').ToHashSet(StringComparer.Ordinal);
 
-        JsonElement? callLine = null;
+        List<JsonElement> callLines = [];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (callLine is null && DateTime.UtcNow < deadline)
+        while (callLines.Count == 0 && DateTime.UtcNow < deadline)
         {
-            callLine = worker.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
-                .Where(j => j.GetProperty("Category").GetString()!.EndsWith("ProviderGateway", StringComparison.Ordinal))
-                .Cast<JsonElement?>()
-                .FirstOrDefault(j => j!.Value.GetProperty("State").TryGetProperty("OperationId", out var id) && id.GetString() == operationId);
+            callLines = [.. worker.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(j => j.GetProperty("Category").GetString()!.EndsWith("ProviderGateway", StringComparison.Ordinal)
+                            && j.GetProperty("State").TryGetProperty("OperationId", out var id) && id.GetString() == operationId)];
             await Task.Delay(100);
         }
 
-        Assert.True(callLine is not null, "no JSON line of the provider call; the output ends with:\n" + worker.Tail);
-        Assert.Equal("Debug", callLine.Value.GetProperty("LogLevel").GetString());
-        var ids = callLine.Value.GetProperty("Scopes").EnumerateArray().Single(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out _));
-        Assert.Equal(attemptTrace, ids.GetProperty("TraceId").GetString());
-        Assert.Matches("^[0-9a-f]{16}$", ids.GetProperty("SpanId").GetString());
+        Assert.True(callLines.Count > 0, "no JSON line of the provider call; the output ends with:\n" + worker.Tail);
+        foreach (var line in callLines)
+        {
+            Assert.Equal("Debug", line.GetProperty("LogLevel").GetString());
+            var ids = line.GetProperty("Scopes").EnumerateArray().Single(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out _));
+            // The call's trace, as the attempt trail recorded it, and a span id of that trace.
+            Assert.Contains(ids.GetProperty("TraceId").GetString()!, attemptTraces);
+            Assert.Matches("^[0-9a-f]{16}$", ids.GetProperty("SpanId").GetString());
+        }
 
         // Every line the worker wrote is JSON, and none holds a client secret.
         Assert.All(worker.Lines.Where(l => l.Length > 0), l => Assert.StartsWith("{", l, StringComparison.Ordinal));
