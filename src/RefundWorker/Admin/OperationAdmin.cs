@@ -343,10 +343,12 @@ public sealed class OperationAdmin(
     private static async Task<(string? State, bool Leased)> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT state, lease_until IS NOT NULL AND lease_until > clock_timestamp() FROM operations WHERE id = $1 FOR UPDATE", conn, tx);
+            "SELECT state, lease_until IS NOT NULL AND lease_until > clock_timestamp(), trace_parent FROM operations WHERE id = $1 FOR UPDATE", conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid });
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (r.GetString(0), r.GetBoolean(1)) : (null, false);
+        var found = await r.ReadAsync(ct);
+        Telemetry.RequestTrace.LinkCurrent(found && !r.IsDBNull(2) ? r.GetString(2) : null);
+        return found ? (r.GetString(0), r.GetBoolean(1)) : (null, false);
     }
 
     /// <summary>The fields an outcome event is built from.</summary>
@@ -355,7 +357,7 @@ public sealed class OperationAdmin(
         await using var cmd = new NpgsqlCommand(
             """
             SELECT kind, request_id, provider, merchant_id, partner_refund_no, original_partner_reference_no, original_reference_no, amount, currency,
-                   state, attempts, queries, response_code, reference_no, outcome_time, rejection_errors::text
+                   state, attempts, queries, response_code, reference_no, outcome_time, rejection_errors::text, trace_parent
             FROM operations WHERE id = $1 FOR UPDATE
             """, conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -384,6 +386,7 @@ public sealed class OperationAdmin(
             ReferenceNo = S(r, 13),
             OutcomeTime = r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
             RejectionErrors = S(r, 15),
+            TraceParent = Telemetry.RequestTrace.LinkCurrent(S(r, 16)),
         };
     }
 

@@ -49,6 +49,7 @@ internal static class BatchAcceptor
                     continue;
                 }
 
+                op.TraceParent = Telemetry.RequestTrace.Of(m);
                 ops.Add(op);
                 owners[op] = m;
             }

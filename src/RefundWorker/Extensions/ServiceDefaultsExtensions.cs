@@ -18,16 +18,37 @@ public static class ServiceDefaultsExtensions
     /// the pod out of NICEPAY's traffic.</summary>
     public const string InboundTag = "inbound";
 
+    /// <summary>The console log format: <c>simple</c> (single line, the default), <c>json</c> or <c>systemd</c>.</summary>
+    public const string ConsoleFormatterKey = "Logging:Console:FormatterName";
+
     /// <summary>
     /// Logging, OpenTelemetry (traces + metrics, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set) and health checks.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
-        builder.Logging.AddSimpleConsole(o =>
+        // The single-line simple format unless Logging:Console:FormatterName picks another (json for a log shipper:
+        // one object per line, with the trace and span ids of the span the line was written in, for Loki or any
+        // store that can jump to the trace). AddSimpleConsole would override the configured name, so it is only
+        // called when none is configured.
+        var formatter = builder.Configuration[ConsoleFormatterKey];
+        if (string.IsNullOrWhiteSpace(formatter))
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            builder.Logging.AddConsole();
+            if (string.Equals(formatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json, StringComparison.OrdinalIgnoreCase)
+                && builder.Configuration["Logging:Console:FormatterOptions:IncludeScopes"] is null)
+            {
+                // The trace and span ids are a scope (the host's activity tracking): without scopes they are lost.
+                builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
+            }
+        }
 
         builder.Services.AddHealthChecks();
         builder.AddWorkerTelemetry();

@@ -48,7 +48,9 @@ public static class TelemetryExtensions
         if (otlp)
         {
             otel.WithTracing(t => t.AddWorkerSources())
-                .WithLogging()
+                // Log records carry the trace and span ids of the span they were written in; the formatted
+                // message is kept as well as the template, so the log store shows readable lines.
+                .WithLogging(_ => { }, o => o.IncludeFormattedMessage = true)
                 // Reads OTEL_EXPORTER_OTLP_ENDPOINT / _PROTOCOL / _HEADERS from the configuration (environment).
                 .UseOtlpExporter();
         }

@@ -37,6 +37,10 @@ public sealed class AcceptService(
     {
         using var activity = WorkerTelemetry.Source.StartActivity("refund.accept");
         activity?.SetTag("batch.size", incoming.Count);
+        // OpenTelemetry's messaging conventions for the processing of a batch of received messages.
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.batch.message_count", incoming.Count);
         var now = time.GetUtcNow();
         var prepared = new List<Prepared>(incoming.Count);
         foreach (var op in incoming)

@@ -68,18 +68,18 @@ public sealed class AcceptTransaction : IAsyncDisposable
             INSERT INTO operations (id, kind, request_id, provider, merchant_id, partner_refund_no, external_id, external_id_date,
                 original_reference_no, original_partner_reference_no, original_external_id, external_store_id, sub_merchant_id,
                 amount, currency, reason, additional_info, fingerprint, state, attempts, queries, next_attempt_at,
-                lease_owner, lease_token, lease_until, created_at, updated_at, completed_at, rejection_errors, outcome_message)
+                lease_owner, lease_token, lease_until, created_at, updated_at, completed_at, rejection_errors, outcome_message, trace_parent)
             SELECT u.id, u.kind, u.request_id, u.provider, u.merchant_id, u.partner_refund_no, u.external_id, u.eid_date,
                 u.orn, u.oprn, u.oei, u.esi, u.smi, u.amount, u.currency, u.reason, u.ai::jsonb, u.fp, u.state, 0, 0,
                 CASE WHEN u.lease_token IS NULL THEN u.next_at ELSE clock_timestamp() END,
-                u.lease_owner, u.lease_token, CASE WHEN u.lease_token IS NULL THEN NULL ELSE clock_timestamp() + $27 END, u.created_at, u.created_at, u.completed_at, u.rej::jsonb, u.msg
+                u.lease_owner, u.lease_token, CASE WHEN u.lease_token IS NULL THEN NULL ELSE clock_timestamp() + $27 END, u.created_at, u.created_at, u.completed_at, u.rej::jsonb, u.msg, u.tp
             FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                         $10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[],
                         $18::text[], $19::timestamptz[], $20::text[], $21::uuid[], $22::timestamptz[], $23::timestamptz[],
-                        $24::timestamptz[], $25::text[], $26::text[], $28::date[])
+                        $24::timestamptz[], $25::text[], $26::text[], $28::date[], $30::text[])
                 AS u(id, kind, request_id, provider, merchant_id, partner_refund_no, external_id, orn, oprn, oei, esi, smi,
                      amount, currency, reason, ai, fp, state, next_at, lease_owner, lease_token, lease_until, created_at,
-                     completed_at, rej, msg, eid_date)
+                     completed_at, rej, msg, eid_date, tp)
             WHERE u.state = 'Rejected'
                OR (NOT EXISTS (SELECT 1 FROM attempts a WHERE a.provider = u.provider AND a.external_id = u.external_id
                                 AND ($29 OR {ExternalIdDay.Sql("a.requested_at")} = u.eid_date))
@@ -118,6 +118,7 @@ public sealed class AcceptTransaction : IAsyncDisposable
         p.Add(new NpgsqlParameter { Value = leaseDuration, NpgsqlDbType = NpgsqlDbType.Interval });
         p.Add(SqlArrays.Of(ops.Select(o => o.ExternalIdDate).ToArray(), NpgsqlDbType.Date));
         p.Add(new NpgsqlParameter { Value = scope == ExternalIdScope.Forever, NpgsqlDbType = NpgsqlDbType.Boolean });
+        p.Add(SqlArrays.Text(ops.Select(o => o.TraceParent)));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

@@ -115,6 +115,7 @@ public sealed class OperationExecutor : BackgroundService
             }
 
             Interlocked.Increment(ref _inFlight);
+            using var step = OperationTrace.StartStep(item);
             try
             {
                 var transition = await ProcessAsync(item, _calls.Token);
@@ -133,6 +134,7 @@ public sealed class OperationExecutor : BackgroundService
             {
                 // Stop renewing: when the lease expires the operation is reconciled (never blindly re-sent).
                 _leases.Release(item.Op.Id, item.Op.LeaseToken!.Value);
+                step?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
                 _logger.LogError(e, "Operation {OperationId} failed unexpectedly; its lease will expire and it will be reconciled", item.Op.Id);
             }
             finally

@@ -12,7 +12,7 @@ internal static class OperationRows
         "original_partner_reference_no", "original_external_id", "external_store_id", "sub_merchant_id", "amount", "currency",
         "reason", "additional_info", "fingerprint", "state", "attempts", "queries", "next_attempt_at", "lease_owner", "lease_token",
         "lease_until", "created_at", "updated_at", "completed_at", "response_code", "error_code", "outcome_message", "reference_no",
-        "outcome_time", "rejection_errors",
+        "outcome_time", "rejection_errors", "trace_parent",
     ];
 
     /// <summary>The select list of an operation row, unqualified.</summary>
@@ -49,7 +49,7 @@ internal static class OperationRows
             _leaseToken = r.GetOrdinal("lease_token"), _leaseUntil = r.GetOrdinal("lease_until"), _created = r.GetOrdinal("created_at"),
             _updated = r.GetOrdinal("updated_at"), _completed = r.GetOrdinal("completed_at"), _rc = r.GetOrdinal("response_code"),
             _ec = r.GetOrdinal("error_code"), _om = r.GetOrdinal("outcome_message"), _ref = r.GetOrdinal("reference_no"),
-            _ot = r.GetOrdinal("outcome_time"), _rej = r.GetOrdinal("rejection_errors");
+            _ot = r.GetOrdinal("outcome_time"), _rej = r.GetOrdinal("rejection_errors"), _tp = r.GetOrdinal("trace_parent");
 
         public Operation Read(NpgsqlDataReader r) => new()
         {
@@ -87,6 +87,7 @@ internal static class OperationRows
             ReferenceNo = S(r, _ref),
             OutcomeTime = T(r, _ot),
             RejectionErrors = S(r, _rej),
+            TraceParent = S(r, _tp),
         };
 
         private static string? S(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -95,7 +95,7 @@ public sealed class OperationScheduler(
                 logger.LogInformation("Operation {OperationId} was left in flight by an expired lease; reconciling it", op.Id);
             }
 
-            await executor.EnqueueAsync(new WorkItem(op, mode, FirstCall: mode == WorkMode.Send && op.Attempts == 0 && op.Queries == 0), ct);
+            await executor.EnqueueAsync(new WorkItem(op, mode, FirstCall: mode == WorkMode.Send && op.Attempts == 0 && op.Queries == 0) { ResumedFrom = previous }, ct);
         }
 
         return claimed.Count;

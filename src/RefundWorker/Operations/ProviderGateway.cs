@@ -78,6 +78,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         activity?.SetTag("refundworker.external_id", call.ExternalId);
         activity?.SetTag("refundworker.classification", call.NotSent ? $"NotSent:{call.HeldBack}" : call.Outcome.ToString());
         activity?.SetTag("refundworker.snap.response_code", call.Code?.ToString());
+        logger.LogDebug("{Action} of operation {OperationId} at {Provider}: {Classification} {ResponseCode}", kind, op.Id, provider.Name, call.NotSent ? $"NotSent:{call.HeldBack}" : call.Outcome, call.Code);
         var tags = new TagList { { "provider", provider.Name }, { "action", kind.ToString() } };
         if (call.NotSent)
         {

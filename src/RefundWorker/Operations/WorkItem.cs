@@ -14,4 +14,8 @@ public enum WorkMode
 
 /// <summary>An operation leased to this process (its lease token is in <see cref="Operation.LeaseToken"/>).</summary>
 /// <param name="FirstCall">Attempt 1 of a fresh operation: it uses the message's ExternalId.</param>
-public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall);
+public sealed record WorkItem(Operation Op, WorkMode Mode, bool FirstCall)
+{
+    /// <summary>The state the scheduler claimed it back from; null for work handed over by the accept.</summary>
+    public OperationState? ResumedFrom { get; init; }
+}

@@ -27,6 +27,9 @@ public static class ColumnSizes
         public const int ResponseCode = 16;
         public const int ErrorCode = 64;
 
+        /// <summary>A W3C traceparent of version 00 is exactly 55 characters; other versions are not stored.</summary>
+        public const int TraceParent = 55;
+
         /// <summary><c>amount numeric(20,2)</c>: 18 digits before the point, 2 after.</summary>
         public const int AmountPrecision = 20;
 

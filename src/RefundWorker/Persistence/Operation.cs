@@ -104,6 +104,11 @@ public sealed class Operation
     /// <summary>JSON array of RejectionError, for Rejected operations.</summary>
     public string? RejectionErrors { get; set; }
 
+    /// <summary>The W3C <c>traceparent</c> of the trace the request arrived in, so that work resumed later (a retry,
+    /// a reconciliation step, a pick-up after a crash, an operator's action) can link its span to it. Null for rows
+    /// accepted before it was recorded, or from a message that carried no trace context.</summary>
+    public string? TraceParent { get; set; }
+
     public List<Attempt> AttemptLog { get; set; } = [];
 
     /// <summary>A shallow copy, for building the outcome event of a decided transition.</summary>

@@ -7,7 +7,8 @@ namespace RefundWorker.Telemetry;
 /// The worker's one ActivitySource and one Meter. Every span and instrument the worker emits is named here.
 /// </summary>
 /// <remarks>
-/// Spans: <c>refund.accept</c> (one accept batch), <c>operation.execute</c> (one provider attempt or query,
+/// Spans: <c>refund.accept</c> (one accept batch), <c>operation.step</c> (one executor step of one operation, see
+/// <see cref="OperationTrace"/>), <c>operation.execute</c> (one provider attempt or query,
 /// tags <c>provider</c>, <c>operation.kind</c>, <c>operation.action</c>, <c>snap.outcome</c>),
 /// <c>outcome.commit</c> (one group commit), <c>scheduler.claim</c>, <c>outbox.dispatch</c>.
 /// Metrics: <c>refundworker.requests.accepted</c>, <c>refundworker.requests.rejected</c>,

@@ -29,6 +29,9 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The last 200 lines the process wrote (stdout and stderr).</summary>
+    public IReadOnlyList<string> Lines => [.. _output];
+
     /// <summary>The last lines the process wrote, for failure messages.</summary>
     public string Tail => string.Join(Environment.NewLine, _output.TakeLast(40));
 

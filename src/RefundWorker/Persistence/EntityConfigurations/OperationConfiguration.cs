@@ -44,6 +44,7 @@ public sealed class OperationConfiguration : IEntityTypeConfiguration<Operation>
         builder.Property(x => x.LeaseOwner).HasMaxLength(ColumnSizes.Operations.LeaseOwner);
         builder.Property(x => x.ResponseCode).HasMaxLength(ColumnSizes.Operations.ResponseCode);
         builder.Property(x => x.ErrorCode).HasMaxLength(ColumnSizes.Operations.ErrorCode);
+        builder.Property(x => x.TraceParent).HasMaxLength(ColumnSizes.Operations.TraceParent);
 
         builder.HasIndex(x => new { x.Provider, x.MerchantId, x.PartnerRefundNo })
             .IsUnique().HasDatabaseName("ux_operations_refund_key")
