@@ -176,6 +176,14 @@ ensure_prometheus_binaries() {
   apt_install prometheus
 }
 
+# The ops console's browser tests drive headless Chromium through chromedriver, both from Debian's packages (or
+# CHROMIUM_BIN and CHROMEDRIVER_BIN): no browser is ever downloaded by the tests.
+ensure_chromium() {
+  if { [ -n "${CHROMIUM_BIN:-}" ] && [ -n "${CHROMEDRIVER_BIN:-}" ]; } || { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then return 0; fi
+  command -v apt-get >/dev/null || die "the console's browser tests need chromium and chromedriver: install them or set CHROMIUM_BIN and CHROMEDRIVER_BIN"
+  apt_install chromium chromium-driver
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -225,7 +233,7 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; build; run_tests ;;
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; ensure_chromium; build; run_tests ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
   *) die "unknown command '$cmd' (test | demo | services | build)" ;;
 esac

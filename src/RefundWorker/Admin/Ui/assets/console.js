@@ -507,7 +507,9 @@
 
   /** After a replay: finds the operation the message asked for (by its requestId) and follows it to a final state. */
   function watchOutcome(body, target) {
-    const requestId = body && typeof body === 'object' ? body.requestId : null;
+    // MassTransit reads property names case-insensitively, so an order system may send RequestId as well as requestId.
+    const entry = body && typeof body === 'object' ? Object.entries(body).find(([k]) => k.toLowerCase() === 'requestid') : null;
+    const requestId = entry && typeof entry[1] === 'string' ? entry[1] : null;
     if (!requestId) { target.replaceChildren(el('p', { className: 'muted', text: 'The message names no requestId: follow its outcome under Operations.' })); return; }
     const line = el('p', { id: 'replay-outcome', text: `Waiting for the operation of request ${requestId}…` });
     target.replaceChildren(line);
