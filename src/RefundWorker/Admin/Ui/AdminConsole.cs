@@ -33,10 +33,10 @@ public static class AdminConsole
     public static RouteGroupBuilder MapAdminConsole(this IEndpointRouteBuilder app)
     {
         var ui = app.MapGroup(Path);
-        // "/admin/ui" and "/admin/ui/" are the page; relative asset URLs need the trailing slash, so the first redirects.
+        // One endpoint matches both "/admin/ui" and "/admin/ui/" (routing ignores a trailing slash). The page's relative
+        // asset and API URLs need the slash, so the bare path redirects to it.
         ui.MapGet(string.Empty, (HttpContext http) =>
-            http.Request.Path.Value!.EndsWith('/') ? Serve(http, "index.html") : Results.Redirect(Path + "/"));
-        ui.MapGet("/", (HttpContext http) => Serve(http, "index.html"));
+            http.Request.Path.Value!.EndsWith('/') ? Serve(http, "index.html") : Results.Redirect(http.Request.PathBase + Path + "/"));
         ui.MapGet("/{file}", (HttpContext http, string file) => Serve(http, file));
         return ui;
     }

@@ -163,7 +163,7 @@
     timer = setInterval(() => { fn().catch((e) => setStatus(`Refresh failed: ${e.message}`)); }, ms);
   }
 
-  function route() {
+  function route(focusHeading) {
     if (!me) return;
     stopTimer();
     const hash = decodeURIComponent(location.hash.replace(/^#/, '')) || 'overview';
@@ -180,7 +180,9 @@
     const view = $('view');
     const render = views[name] || overview;
     view.replaceChildren(el('p', { className: 'muted', text: 'Loading…' }));
-    render(arg, view).catch((e) => view.replaceChildren(el('p', { className: 'error', role: 'alert', text: e.message })));
+    render(arg, view)
+      .then(() => { const h = view.querySelector('h2'); if (focusHeading === true && h) h.focus(); })
+      .catch((e) => view.replaceChildren(el('p', { className: 'error', role: 'alert', text: e.message })));
   }
 
   function heading(text) {
@@ -778,7 +780,8 @@
       } finally { $('login-submit').disabled = false; }
     });
     $('sign-out').addEventListener('click', () => signOut('Signed out.'));
-    window.addEventListener('hashchange', () => { route(); const h = document.querySelector('#view h2'); if (h) h.focus(); });
+    // After a navigation, focus moves to the new page's heading so a keyboard or screen-reader user starts there.
+    window.addEventListener('hashchange', () => route(true));
     const saved = sessionStorage.getItem(KEY);
     if (saved) {
       signIn(saved).then(route).catch(() => signOut('Your saved key was not accepted. Sign in again.'));
