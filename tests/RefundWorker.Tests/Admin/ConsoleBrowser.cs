@@ -55,7 +55,7 @@ public sealed class ConsoleBrowser : IDisposable
     public IWebElement Visible(By by) => Until(d => d.FindElements(by).FirstOrDefault(e => e.Displayed), $"{by} to be visible");
 
     public void WaitForText(By by, string text)
-        => Until(d => d.FindElements(by).Any(e => e.Text.Contains(text, StringComparison.Ordinal)) ? true : (bool?)null, $"{by} to show '{text}'");
+        => Until(d => d.FindElements(by).Any(e => e.Text.Contains(text, StringComparison.Ordinal)) ? "shown" : null, $"{by} to show '{text}'");
 
     /// <summary>Clicks the first visible match, again if the page redrew it in between.</summary>
     public void Click(By by) => Until(d =>
@@ -63,11 +63,11 @@ public sealed class ConsoleBrowser : IDisposable
         var e = d.FindElements(by).FirstOrDefault(x => x.Displayed && x.Enabled);
         if (e is null)
         {
-            return (bool?)null;
+            return null;
         }
 
         e.Click();
-        return true;
+        return "clicked";
     }, $"{by} to be clickable");
 
     /// <summary>Replaces the text of an input or textarea by typing, as a person would.</summary>
@@ -78,7 +78,9 @@ public sealed class ConsoleBrowser : IDisposable
         e.SendKeys(text);
     }
 
+    /// <summary>Waits until <paramref name="condition"/> returns non-null (Selenium waits on objects, never on a nullable bool).</summary>
     public T Until<T>(Func<IWebDriver, T?> condition, string what)
+        where T : class
     {
         var wait = new WebDriverWait(Driver, Patience) { PollingInterval = TimeSpan.FromMilliseconds(250), Message = "Timed out waiting for " + what };
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException), typeof(ElementNotInteractableException));

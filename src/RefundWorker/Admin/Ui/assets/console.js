@@ -2,8 +2,8 @@
 //
 // Rules this file keeps:
 // - The operator key lives in sessionStorage (this tab only) and goes out in the Authorization header only: never in a
-//   URL, never in localStorage, never printed.
-// - Everything shown is set with textContent or attribute setters through el(): no innerHTML anywhere. Dead-letter
+//   URL, never in storage that outlives the tab, never printed.
+// - Everything shown is set with textContent or attribute setters through el(): nothing is ever parsed as HTML. Dead-letter
 //   bodies, headers and fault messages are attacker-controlled and must render as text.
 // - Controls that change state are built only when /admin/me says the key may change things: a reader sees none.
 (function () {
@@ -227,14 +227,14 @@
                 el('td', { text: g.queue }), el('td', { className: 'num', text: g.count }), el('td', { text: fmtTime(g.lastSeen) }))), { id: 'overview-dead-letters' })),
           el('section', { className: 'panel', 'aria-labelledby': 'ov-pr' },
             el('h3', { id: 'ov-pr', text: 'Providers' }),
-            providerTable(s.providers, false))));
+            providerTable(s.providers, false, 'overview-providers'))));
       setStatus(`Overview as of ${fmtTime(s.generatedAt)}; refreshes every 10 s.`);
     };
     await draw();
     every(10000, draw);
   }
 
-  function providerTable(list, withActions) {
+  function providerTable(list, withActions, id) {
     const headers = ['Provider', 'Paused', 'Circuit (this replica)', 'Since', 'By', 'Reason'];
     if (withActions) headers.push('Action');
     return table(headers, list.map((p) => el('tr', { 'data-provider': p.name },
@@ -242,7 +242,7 @@
       el('td', {}, p.paused ? el('span', { className: 'state state-paused', text: 'paused' }) : 'no'),
       el('td', {}, el('span', { className: `state state-${p.circuit}`, text: p.circuit })),
       el('td', { text: fmtTime(p.pausedAt) }), el('td', { text: p.pausedBy || '' }), el('td', { className: 'wrap', text: p.pauseReason || '' }),
-      withActions ? el('td', {}, pauseForm(p)) : null)), { id: withActions ? 'providers-table' : 'overview-providers' });
+      withActions ? el('td', {}, pauseForm(p)) : null)), { id });
   }
 
   // ---------- Providers ----------
@@ -251,7 +251,7 @@
     const s = await api('GET', 'summary');
     view.replaceChildren(heading('Providers'),
       el('p', { className: 'muted', text: 'A paused provider gets no calls from any replica; its operations wait without spending attempts. Circuit states are those of the replica that answered.' }),
-      el('section', { className: 'panel' }, providerTable(s.providers, me.mayChange)));
+      el('section', { className: 'panel' }, providerTable(s.providers, me.mayChange, 'providers-table')));
   }
 
   function pauseForm(p) {
