@@ -179,6 +179,7 @@
     };
     const view = $('view');
     const render = views[name] || overview;
+    setStatus('');
     view.replaceChildren(el('p', { className: 'muted', text: 'Loading…' }));
     render(arg, view)
       .then(() => { const h = view.querySelector('h2'); if (focusHeading === true && h) h.focus(); })
@@ -212,7 +213,7 @@
           card('card-outbox', `Outbox unsent (oldest ${fmtAge(s.outbox.oldestUnsentAgeSeconds)}, ${s.outbox.parked} parked)`, s.outbox.unsent, s.outbox.parked > 0 || s.outbox.oldestUnsentAgeSeconds > 60),
           card('card-providers', 'Providers paused or with an open circuit', providersOfConcern.length, providersOfConcern.length > 0, '#providers')),
         el('div', { className: 'grid' },
-          el('section', { className: 'panel', 'aria-labelledby': 'ov-ops' },
+          el('section', { className: 'panel wide', 'aria-labelledby': 'ov-ops' },
             el('h3', { id: 'ov-ops', text: `Operations by provider and state (live, and final ones of the last ${s.finalWindowHours} h)` }),
             table([{ label: 'Provider' }, ...STATES.map((st) => ({ label: st, num: true }))],
               [...byProvider.entries()].map(([provider, counts]) => el('tr', {},
@@ -260,7 +261,7 @@
     const error = el('p', { className: 'error', role: 'alert' });
     const submit = el('button', { type: 'submit', className: p.paused ? null : 'danger', text: p.paused ? `Resume ${p.name}` : `Pause ${p.name}` });
     return el('form', {
-      className: 'inline', 'data-action': action,
+      className: 'inline', 'data-action': action, novalidate: true,
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = '';
@@ -402,7 +403,7 @@
       el('section', { className: 'panel' }, kv([
         ['Status', el('span', { id: 'letter-status', className: `st-${l.status}`, text: l.status })],
         ['Queue', `${l.originalQueue} (from ${l.sourceQueue})`], ['Message type', l.messageType || '(unreadable)'],
-        ['Message id', l.messageId || ''], ['Failures', String(l.failures)], ['Replays', String(l.replayCount)],
+        ['Message id', l.messageId || ''], ['Failures', String(l.failures)], ['Replays', el('span', { id: 'letter-replays', text: l.replayCount })],
         ['First failed', fmtTime(l.firstFailedAt)], ['Last failed', fmtTime(l.lastFailedAt)],
         ['Fault', l.exceptionType ? `${l.exceptionType}: ${l.exceptionMessage || ''}` : (l.faultReason || 'unknown')],
         l.bodyTruncated ? ['Body', `truncated (${l.bodySize} bytes received): not replayable as it is`] : null,
@@ -459,6 +460,7 @@
       const fresh = await api('GET', `dead-letters/${l.id}`);
       $('letter-status').textContent = fresh.status;
       $('letter-status').className = `st-${fresh.status}`;
+      $('letter-replays').textContent = String(fresh.replayCount);
       const history = $('replay-history');
       if (history) history.replaceWith(replayHistory(fresh));
       watchOutcome(body, outcome);
@@ -647,7 +649,7 @@
     const [reasonField, reason] = field('Reason to reconcile now', el('input', { type: 'text', id: 'reconcile-reason', autocomplete: 'off' }), true);
     const error = el('p', { className: 'error', role: 'alert' });
     return el('form', {
-      className: 'panel', 'data-keep': true,
+      className: 'panel', 'data-keep': true, novalidate: true,
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = '';
@@ -676,7 +678,8 @@
     const error = el('p', { className: 'error', id: 'resolve-error', role: 'alert' });
     const confirmBox = el('div', { id: 'resolve-confirm-box' });
     const form = el('form', {
-      className: 'panel', 'data-keep': true, id: 'resolve-form',
+      // novalidate: the page checks the required fields itself and names them; the browser's own check would swallow the submit.
+      className: 'panel', 'data-keep': true, id: 'resolve-form', novalidate: true,
       onsubmit: (e) => {
         e.preventDefault();
         error.textContent = '';
