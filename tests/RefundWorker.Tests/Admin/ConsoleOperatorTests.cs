@@ -109,7 +109,10 @@ public sealed class ConsoleOperatorTests(ConsoleFixture fx, ConsoleBrowser brows
         browser.WaitForText(By.Id("op-state-value"), "Succeeded");
         browser.WaitForText(By.Id("timeline"), "operation.resolve");
         browser.Screenshot("console-resolved");
-        var succeeded = await fx.Outcomes.WaitForAsync<RefundSucceeded>(request.RequestId, WorkerFixture.OutcomeTimeout);
+        // The request's first event was its RefundNeedsReview; the resolution publishes a RefundSucceeded after it.
+        var succeeded = await AdminFixture.EventuallyAsync(
+            () => Task.FromResult(fx.Outcomes.For(request.RequestId).Select(e => e.Message).OfType<RefundSucceeded>().FirstOrDefault()),
+            WorkerFixture.OutcomeTimeout, nameof(RefundSucceeded));
         Assert.Equal("NICEPAY-REF-55120", succeeded.ReferenceNo);
         Assert.Equal(ConsoleFixture.OperatorName, await fx.Database.ScalarAsync<string>("SELECT resolved_by FROM operation_resolutions WHERE operation_id = $1", id));
     }
