@@ -263,6 +263,14 @@ worker_image() {
     -t localhost/refundworker:latest "$ROOT"
 }
 
+# The ops console's browser tests drive headless Chromium through chromedriver, both from Debian's packages (or
+# CHROMIUM_BIN and CHROMEDRIVER_BIN): no browser is ever downloaded by the tests.
+ensure_chromium() {
+  if { [ -n "${CHROMIUM_BIN:-}" ] && [ -n "${CHROMEDRIVER_BIN:-}" ]; } || { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then return 0; fi
+  command -v apt-get >/dev/null || die "the console's browser tests need chromium and chromedriver: install them or set CHROMIUM_BIN and CHROMEDRIVER_BIN"
+  apt_install chromium chromium-driver
+}
+
 build() { # [project...]: the whole solution by default
   local targets=("$@")
   [ ${#targets[@]} -eq 0 ] && targets=(RefundWorker.sln)
@@ -312,7 +320,7 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; build; run_tests ;;
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; ensure_chromium; build; run_tests ;;
   containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
   images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
   image) worker_image ;;

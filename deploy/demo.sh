@@ -6,7 +6,7 @@
 #
 #   DEMO_COUNT=500 ./build.sh demo        more bulk requests (default 200)
 #   DEMO_MODE=load DEMO_COUNT=20000 ./build.sh demo   the end-to-end load figure instead of the demo mix
-#   DEMO_KEEP=1 ./build.sh demo           keep the worker and sandbox running afterwards (for the inbound curl commands)
+#   DEMO_KEEP=1 ./build.sh demo           keep the worker and sandbox running afterwards (the inbound curl commands, the ops console)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -106,12 +106,11 @@ export Inbound__Partners__nicepay__ClientSecret=demo-inbound-secret
 export Inbound__Partners__nicepay__PublicKeyPath="$INBOUND_KEYS/nicepay-public.pem"
 export Inbound__Partners__nicepay__SignatureMode=Symmetric
 
-# One throwaway operator for the on-call part: the key stays in .local (git-ignored); the worker only sees its hash.
-ADMIN_KEY_FILE="$STATE/admin-key"
-if [ ! -s "$ADMIN_KEY_FILE" ]; then
-  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$ADMIN_KEY_FILE")
-fi
-export Admin__Operators__demo__KeyHash="$(tr -d '\n' <"$ADMIN_KEY_FILE" | sha256sum | cut -d' ' -f1)"
+# One throwaway operator for the on-call part and the ops console: a new random key every run, held in this shell
+# only (never written to a file); the worker is given its SHA-256, never the key. A key file left by older demos goes.
+rm -f "$STATE/admin-key"
+ADMIN_KEY="rwk_demo_$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')"
+export Admin__Operators__demo__KeyHash="$(printf %s "$ADMIN_KEY" | sha256sum | cut -d' ' -f1)"
 export Admin__Operators__demo__Role=operator
 
 # Queues keep the arguments they were created with. Request queues left by an older demo with another delivery limit
@@ -138,6 +137,14 @@ say "starting the worker (log: .local/demo/worker.log)"
 start_background worker 8080 dotnet run --no-build -c Release --project src/RefundWorker -- run
 wait_http "$WORKER_URL/health/ready" "the worker" "$STATE/worker.log"
 
+# The ops console: printed to the terminal only. The key is this run's; it dies with the worker's configuration.
+print_console() {
+  printf '\n==> ops console: %s/admin/ui/\n' "$WORKER_URL" >&2
+  printf '==> throwaway operator key for this run (paste it into the console; it is kept for that tab only):\n    %s\n' "$ADMIN_KEY" >&2
+  [ -n "${DEMO_KEEP:-}" ] || printf '==> the worker stops when the demo ends; DEMO_KEEP=1 ./build.sh demo keeps it (and the console) up\n' >&2
+}
+print_console
+
 mode=${DEMO_MODE:-run}
 say "publishing as the order system would ($mode)"
 status=0
@@ -147,9 +154,9 @@ run_project tools/RefundWorker.Demo "$mode" --sandbox "$SANDBOX_URL" --count "${
 if [ "$mode" = run ] && [ "$status" -eq 0 ]; then
   ops() { # shown as typed, run against the demo worker with the throwaway key from the environment
     printf '\n$ RefundWorker ops %s\n' "$*" >&2
-    REFUNDWORKER_ADMIN_KEY="$(cat "$ADMIN_KEY_FILE")" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@"
+    REFUNDWORKER_ADMIN_KEY="$ADMIN_KEY" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@"
   }
-  ops_json() { REFUNDWORKER_ADMIN_KEY="$(cat "$ADMIN_KEY_FILE")" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@" --json; }
+  ops_json() { REFUNDWORKER_ADMIN_KEY="$ADMIN_KEY" REFUNDWORKER_ADMIN_URL="$WORKER_URL" run_project RefundWorker ops "$@" --json; }
   first_id() { python3 -c 'import json,sys; items=json.load(sys.stdin)["items"]; print(items[0]["id"] if items else "")'; }
   ONCALL="$STATE/oncall"
   say "on call: leaving a dead letter and a NeedsReview refund"
@@ -180,6 +187,7 @@ fi
 
 if [ -n "${DEMO_KEEP:-}" ]; then
   say "DEMO_KEEP is set: the worker ($WORKER_URL) and the sandbox ($SANDBOX_URL) keep running; Ctrl-C stops them"
+  print_console
   say "NICEPAY's throwaway key for the inbound curl commands: $INBOUND_KEYS/nicepay-private.pem"
   while sleep 3600; do :; done
 fi

@@ -235,6 +235,9 @@ public static class AdminEndpoints
         return admin;
     }
 
+    /// <summary>The authenticated caller of an /admin request (set by the group's filter).</summary>
+    public static AdminCaller Caller(HttpContext http) => (AdminCaller)http.Items[CallerKey]!;
+
     private static AdminOutcome? CheckBulk(BulkRequest req)
     {
         if (req.Ids is not { Count: > 0 } && (req.Filter is null || req.Filter.ToFilter().IsEmpty))

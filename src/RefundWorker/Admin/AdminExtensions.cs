@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RefundWorker.Admin.Ui;
 
 namespace RefundWorker.Admin;
 
@@ -30,6 +31,7 @@ public static class AdminExtensions
         services.AddSingleton<DeadLetterAdmin>();
         services.AddSingleton<AdminJobs>();
         services.AddSingleton<OperationAdmin>();
+        services.AddSingleton<AdminSummary>();
         services.AddSingleton<DeadLetterDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadLetterDrain>());
         services.AddProblemDetails();
@@ -45,7 +47,9 @@ public static class AdminExtensions
             return app;
         }
 
-        var group = app.MapAdminApi();
+        var group = app.MapAdminApi().MapAdminConsoleApi();
+        // The ops console: a static page over the API above, on the same listener.
+        var console = app.MapAdminConsole();
         if (options.Urls is { Length: > 0 } urls)
         {
             var own = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -64,7 +68,9 @@ public static class AdminExtensions
                 app.Urls.Add(url);
             }
 
-            group.RequireHost([.. own.Select(u => "*:" + new Uri(u.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port)]);
+            string[] hosts = [.. own.Select(u => "*:" + new Uri(u.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port)];
+            group.RequireHost(hosts);
+            console.RequireHost(hosts);
         }
 
         return app;

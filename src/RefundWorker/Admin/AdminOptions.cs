@@ -38,6 +38,12 @@ public sealed class AdminOptions
     /// <summary>How often each replica re-reads the provider pauses from PostgreSQL.</summary>
     public TimeSpan PauseRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A link to one trace in Grafana, with <c>{traceId}</c> where the id goes (e.g.
+    /// <c>https://grafana.example/explore?left=...{traceId}...</c>); unset, the console shows trace ids without a link.
+    /// </summary>
+    public string? GrafanaTraceUrl { get; set; }
+
     public bool Enabled => Operators.Count > 0;
 
     public IReadOnlyList<string> DrainedQueues => ErrorQueues is { Length: > 0 } q ? q :

@@ -53,6 +53,14 @@ public sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
             failures.Add("Admin:ReplayBatchSize must be between 1 and 10000.");
         }
 
+        if (o.GrafanaTraceUrl is { Length: > 0 } grafana
+            && (!grafana.Contains("{traceId}", StringComparison.Ordinal)
+                || !Uri.TryCreate(grafana.Replace("{traceId}", "0", StringComparison.Ordinal), UriKind.Absolute, out var g)
+                || g.Scheme is not ("http" or "https")))
+        {
+            failures.Add("Admin:GrafanaTraceUrl must be an http(s) URL holding {traceId}.");
+        }
+
         if (o.Urls is { Length: > 0 } urls)
         {
             foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
