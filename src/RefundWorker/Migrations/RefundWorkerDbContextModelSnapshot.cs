@@ -870,6 +870,11 @@ namespace RefundWorker.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("sub_merchant_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("character varying(55)")
+                        .HasColumnName("trace_parent");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");

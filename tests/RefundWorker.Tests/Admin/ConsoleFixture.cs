@@ -7,7 +7,6 @@ using RefundWorker.Admin;
 using RefundWorker.Contracts;
 using RefundWorker.Operations;
 using RefundWorker.Persistence;
-using RefundWorker.Tests.Inbound;
 using RefundWorker.Tests.Infrastructure;
 
 namespace RefundWorker.Tests.Admin;
@@ -96,11 +95,10 @@ public sealed class ConsoleFixture : WorkerFixture
         var op = OperationFactory.FromMessage(request, DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
         op.State = OperationState.Pending;
         op.NextAttemptAt = DateTimeOffset.UtcNow;
-        await using (var conn = await Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var accept = await new OperationStore(Database.DataSource).BeginAcceptAsync(CancellationToken.None))
         {
-            Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMinutes(1), CancellationToken.None));
-            await tx.CommitAsync();
+            Assert.Contains(op.Id, await accept.InsertOperationsAsync([op], TimeSpan.FromMinutes(1), CancellationToken.None));
+            await accept.CommitAsync(CancellationToken.None);
         }
 
         await Outcomes.WaitForAsync<RefundNeedsReview>(request.RequestId);

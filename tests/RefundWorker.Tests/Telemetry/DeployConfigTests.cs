@@ -126,7 +126,7 @@ public sealed partial class DeployConfigTests
                 : [];
             var panels = Panels(root.GetProperty("panels")).ToList();
             Assert.Equal(panels.Count, panels.Select(p => p.GetProperty("id").GetInt32()).Distinct().Count());
-            foreach (var (where, ds) in panels.SelectMany(p => Datasources(p)))
+            foreach (var (where, ds) in panels.SelectMany(Datasources))
             {
                 var uid = ds.GetProperty("uid").GetString()!;
                 var type = ds.GetProperty("type").GetString()!;

@@ -79,12 +79,11 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         op.LeaseOwner = "killed-replica";
         op.LeaseToken = Guid.NewGuid();
         op.TraceParent = RequestTrace.Format(requestContext);
-        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var accept = await new OperationStore(fx.Database.DataSource).BeginAcceptAsync(CancellationToken.None))
         {
-            var inserted = await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromMilliseconds(1), CancellationToken.None);
+            var inserted = await accept.InsertOperationsAsync([op], TimeSpan.FromMilliseconds(1), CancellationToken.None);
             Assert.Contains(op.Id, inserted);
-            await tx.CommitAsync();
+            await accept.CommitAsync(CancellationToken.None);
         }
 
         Assert.Equal(op.TraceParent, await fx.Database.ScalarAsync<string>("SELECT trace_parent FROM operations WHERE id = $1", op.Id));
@@ -110,11 +109,10 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         op.CompletedAt = op.CreatedAt;
         op.OutcomeMessage = "waits for a person";
         op.TraceParent = RequestTrace.Format(requestContext);
-        await using (var conn = await fx.Database.DataSource.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var accept = await new OperationStore(fx.Database.DataSource).BeginAcceptAsync(CancellationToken.None))
         {
-            Assert.Contains(op.Id, await OperationStore.InsertOperationsAsync(conn, tx, [op], TimeSpan.FromSeconds(20), CancellationToken.None));
-            await tx.CommitAsync();
+            Assert.Contains(op.Id, await accept.InsertOperationsAsync([op], TimeSpan.FromSeconds(20), CancellationToken.None));
+            await accept.CommitAsync(CancellationToken.None);
         }
 
         // The operator's call is made inside a span of the test, so the worker's server span is in its trace.
