@@ -14,11 +14,11 @@ public sealed class GatedReceiveEndpoints(
     DatabaseGate gate, IHostApplicationLifetime lifetime, IOptions<DatabaseGateOptions> options, ILogger<GatedReceiveEndpoints> logger)
     : BackgroundService, IReceiveEndpointObserver
 {
-    private sealed class Entry(IReceiveEndpoint endpoint, string name)
+    private sealed class Entry(EndpointSwitch endpoint)
     {
-        public IReceiveEndpoint Endpoint { get; } = endpoint;
+        public EndpointSwitch Endpoint { get; } = endpoint;
 
-        public string Name { get; } = name;
+        public string Name => Endpoint.Name;
 
         /// <summary>Consuming (MassTransit reported it ready) and not stopped by us since.</summary>
         public bool Running { get; set; }
@@ -106,48 +106,17 @@ public sealed class GatedReceiveEndpoints(
 
             if (stop)
             {
-                await StopEndpointAsync(entry, status);
+                await entry.Endpoint.StopAsync(status.Description);
             }
-            else if (start)
+            else if (start && !await entry.Endpoint.StartAsync(stoppingToken))
             {
-                StartEndpoint(entry, stoppingToken);
+                lock (_lock)
+                {
+                    entry.Paused = true;
+                }
+
+                _ = RetryLaterAsync(stoppingToken);
             }
-        }
-    }
-
-    private async Task StopEndpointAsync(Entry entry, GateStatus status)
-    {
-        logger.LogWarning("Stopping receive endpoint {Queue}: {Reason}", entry.Name, status.Description);
-        // MassTransit cancels the consumers still holding messages after its ConsumerStopTimeout (StopGracePeriod);
-        // the token here only keeps a stop that hangs on a dead broker from blocking the loop for good.
-        using var safety = new CancellationTokenSource(options.Value.StopGracePeriod + TimeSpan.FromSeconds(30));
-        try
-        {
-            await entry.Endpoint.Stop(safety.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Stopping receive endpoint {Queue} did not complete cleanly", entry.Name);
-        }
-    }
-
-    private void StartEndpoint(Entry entry, CancellationToken stoppingToken)
-    {
-        try
-        {
-            // Ready is reported back through the observer, which marks it running.
-            entry.Endpoint.Start(stoppingToken);
-            logger.LogInformation("Started receive endpoint {Queue} again", entry.Name);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Starting receive endpoint {Queue} failed; trying again", entry.Name);
-            lock (_lock)
-            {
-                entry.Paused = true;
-            }
-
-            _ = RetryLaterAsync(stoppingToken);
         }
     }
 
@@ -188,7 +157,7 @@ public sealed class GatedReceiveEndpoints(
         {
             if (!_endpoints.TryGetValue(ready.InputAddress, out var entry))
             {
-                entry = new Entry(ready.ReceiveEndpoint, ready.InputAddress.AbsolutePath.Split('/').Last());
+                entry = new Entry(new EndpointSwitch(ready.ReceiveEndpoint, ready.InputAddress.AbsolutePath.Split('/').Last(), options.Value.StopGracePeriod + TimeSpan.FromSeconds(30), logger));
                 _endpoints[ready.InputAddress] = entry;
             }
 
