@@ -30,9 +30,24 @@ public sealed class ContainerPathTests(ContainerPathFixture fx)
 
         using var http = new HttpClient { BaseAddress = fx.Containers.RabbitMqManagement };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("refundworker:refundworker")));
-        using var nodes = JsonDocument.Parse(await http.GetStringAsync("api/nodes"));
-        var uptime = TimeSpan.FromMilliseconds(Assert.Single(nodes.RootElement.EnumerateArray()).GetProperty("uptime").GetInt64());
-        Assert.True(uptime <= DateTimeOffset.UtcNow - fx.StartedAt + TimeSpan.FromSeconds(5), $"RabbitMQ has been up {uptime}, longer than the fixture");
+        // A node's statistics (uptime among them) appear in the management API only after its first stats emission,
+        // a few seconds after start: poll for them rather than read a node that has none yet.
+        TimeSpan? uptime = null;
+        for (var tries = 0; uptime is null && tries < 60; tries++)
+        {
+            using var nodes = JsonDocument.Parse(await http.GetStringAsync("api/nodes"));
+            if (Assert.Single(nodes.RootElement.EnumerateArray()).TryGetProperty("uptime", out var value))
+            {
+                uptime = TimeSpan.FromMilliseconds(value.GetInt64());
+            }
+            else
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+
+        Assert.NotNull(uptime);
+        Assert.True(uptime.Value <= DateTimeOffset.UtcNow - fx.StartedAt + TimeSpan.FromSeconds(5), $"RabbitMQ has been up {uptime}, longer than the fixture");
     }
 
     [ContainerPathFact]
