@@ -5,6 +5,7 @@
 #   ./build.sh demo    services + keys + migrations + sandbox + worker + a published mix of refunds and cancels
 #   ./build.sh services  only bring the services up and print the connection strings
 #   ./build.sh build   only build
+#   ./build.sh chaos   the chaos run: 100,000 requests, faults, kills and restarts of private servers (CHAOS_COUNT=…)
 #
 # Services, in this order of preference:
 #   1. whatever ConnectionStrings__Postgres / ConnectionStrings__RabbitMq already point at (if they answer);
@@ -221,11 +222,21 @@ run_tests() {
   return $status
 }
 
+# The chaos run (README "Chaos run"): a PostgreSQL and a RabbitMQ of its own that it restarts (never the services
+# above), the sandbox, three worker replicas and an order system, with faults, kill -9 and restarts; a table of
+# breaches at the end, exit status non-zero on any. Options after `chaos` go to the tool (--count, --rate, --kills…).
+chaos() {
+  ensure_postgres_binaries; ensure_rabbitmq_binaries
+  build tools/RefundWorker.Chaos/RefundWorker.Chaos.csproj
+  dotnet run --no-build -c Release --project tools/RefundWorker.Chaos -- "$@"
+}
+
 cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
   test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; build; run_tests ;;
+  chaos) shift; chaos "$@" ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj src/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
-  *) die "unknown command '$cmd' (test | demo | services | build)" ;;
+  *) die "unknown command '$cmd' (test | demo | chaos | services | build)" ;;
 esac

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using RabbitMQ.Client;
 
-namespace RefundWorker.Tests.Infrastructure;
+namespace RefundWorker.PrivateServers;
 
 /// <summary>
-/// A RabbitMQ node of one test's own: its own node name, AMQP and distribution ports, data, logs, config and Erlang
+/// A RabbitMQ node of one test's (or one chaos run's) own: its own node name, AMQP and distribution ports, data, logs, config and Erlang
 /// cookie in a temporary directory, and methods to stop it gracefully (as a restart or a rolling upgrade does), start
 /// it again on the same data, and delete it. Tests that need the broker to go away use this, never the shared broker
 /// other test runs depend on.
