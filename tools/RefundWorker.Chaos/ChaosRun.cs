@@ -34,27 +34,33 @@ public static class ChaosRun
             $"{options.BrokerRestarts} broker and {options.DatabaseRestarts} database restart(s), seed {options.Seed}; logs in {options.LogDirectory}");
         var mix = RequestMix.Create(options.Count, options.Unparseable, options.Seed, run);
 
-        Say("starting a private PostgreSQL and RabbitMQ");
+        // The servers, the sandbox and the migration start side by side: on a loaded machine each takes tens of seconds.
+        Say("starting a private PostgreSQL and RabbitMQ, and the sandbox");
         var postgresStart = PrivatePostgres.StartAsync();
         var brokerStart = PrivateRabbitMq.StartAsync();
-        await using var postgres = await postgresStart;
-        await using var broker = await brokerStart;
-        var database = await postgres.CreateDatabaseAsync("refundworker", maxPoolSize: 25);
-
         var sandboxPort = ManagedProcess.FreePort();
         var sandboxUrl = new Uri($"http://127.0.0.1:{sandboxPort}");
         var keys = Path.Combine(options.LogDirectory, "keys");
-        Say($"starting the sandbox on {sandboxUrl}");
         await using var sandbox = ManagedProcess.Start("sandbox", sandboxDll, ["--urls", sandboxUrl.ToString()], SandboxEnvironment(keys, options.Seed),
             Path.Combine(options.LogDirectory, "sandbox.log"));
-        await sandbox.WaitForHttpAsync(new Uri(sandboxUrl, "/_sandbox/health"), TimeSpan.FromSeconds(120), ct);
         using var sandboxHttp = new HttpClient { BaseAddress = sandboxUrl, Timeout = TimeSpan.FromMinutes(5) };
-        await ConfigureFaultsAsync(sandboxHttp, options.Seed, ct);
-        await SeedOriginalsAsync(sandboxHttp, mix, ct);
+        var sandboxReady = Task.Run(async () =>
+        {
+            await sandbox.WaitForHttpAsync(new Uri(sandboxUrl, "/_sandbox/health"), TimeSpan.FromSeconds(180), ct);
+            await ConfigureFaultsAsync(sandboxHttp, options.Seed, ct);
+            await SeedOriginalsAsync(sandboxHttp, mix, ct);
+            Say($"sandbox on {sandboxUrl}: faults set, {mix.Originals.Count:N0} originals seeded");
+        }, ct);
 
-        Say("migrating the database");
+        await using var postgres = await postgresStart;
+        var database = await postgres.CreateDatabaseAsync("refundworker", maxPoolSize: 25);
+        // The migration needs nothing but the database.
+        var migrated = ManagedProcess.RunToEndAsync("migrate", workerDll, ["migrate"], new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = database },
+            Path.Combine(options.LogDirectory, "migrate.log"), ct);
+        await using var broker = await brokerStart;
+        await Task.WhenAll(sandboxReady, migrated);
+        Say("servers up, database migrated");
         var workerEnvironment = await WorkerEnvironmentAsync(sandboxHttp, keys, database, broker.Amqp, ct);
-        await ManagedProcess.RunToEndAsync("migrate", workerDll, ["migrate"], workerEnvironment, Path.Combine(options.LogDirectory, "migrate.log"), ct);
 
         // The outcome queue exists before the first request is published.
         await using var outcomes = await OutcomeListener.StartAsync(broker.Amqp, ct);
