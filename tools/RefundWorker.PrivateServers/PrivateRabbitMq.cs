@@ -139,6 +139,39 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the node gracefully with SIGTERM, which the server script hands to the Erlang VM and the VM takes as an
+    /// orderly shutdown, as <c>rabbitmqctl stop</c> does, without starting a second Erlang VM for rabbitmqctl: on a
+    /// loaded machine that start alone took over two minutes. Killed if it has not stopped within
+    /// <paramref name="timeout"/> (default 120 s).
+    /// </summary>
+    public async Task TerminateServerAsync(TimeSpan? timeout = null)
+    {
+        if (_server is not { HasExited: false } server)
+        {
+            return;
+        }
+
+        var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
+        kill.ArgumentList.Add("-TERM");
+        kill.ArgumentList.Add(server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using (var signal = Process.Start(kill) ?? throw new InvalidOperationException("kill did not start."))
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
+        try
+        {
+            await server.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
     /// <summary>A message count of a queue on the default vhost (0 when it does not exist).</summary>
     public async Task<uint> MessageCountAsync(string queue)
     {
