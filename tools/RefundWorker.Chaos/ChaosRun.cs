@@ -170,7 +170,7 @@ public static class ChaosRun
                             Say($"restarting RabbitMQ at {publisher.Published:N0} published");
                             await broker.TerminateServerAsync();
                             await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                            await broker.StartServerAsync();
+                            await broker.StartServerAsync(TimeSpan.FromMinutes(5));
                             Say("RabbitMQ is back");
                             break;
                         case DisturbanceKind.DatabaseRestart:

@@ -73,9 +73,11 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the node (again) on the same data; returns when it accepts AMQP connections.</summary>
-    public async Task StartServerAsync()
+    /// <summary>Starts the node (again) on the same data; returns when it accepts AMQP connections, or throws after
+    /// <paramref name="timeout"/> (default 120 s; a restart on a loaded machine may need more).</summary>
+    public async Task StartServerAsync(TimeSpan? timeout = null)
     {
+        var limit = timeout ?? TimeSpan.FromSeconds(120);
         var info = Info("rabbitmq-server");
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
@@ -89,7 +91,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         server.Exited += (_, _) => log.Dispose();
         _server = server;
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             if (server.HasExited)
@@ -99,7 +101,8 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
 
             try
             {
-                var factory = new ConnectionFactory { Uri = Amqp, RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
+                // The handshake alone can take seconds when the machine is loaded.
+                var factory = new ConnectionFactory { Uri = Amqp, RequestedConnectionTimeout = TimeSpan.FromSeconds(10) };
                 await using var connection = await factory.CreateConnectionAsync();
                 return;
             }
@@ -107,7 +110,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"The private RabbitMQ did not accept connections within 120 s:{Environment.NewLine}{Tail()}");
+                    throw new TimeoutException($"The private RabbitMQ did not accept connections within {limit.TotalSeconds:0} s:{Environment.NewLine}{Tail()}");
                 }
 
                 await Task.Delay(250);
