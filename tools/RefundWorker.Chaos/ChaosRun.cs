@@ -68,7 +68,7 @@ public static class ChaosRun
         var workers = new ManagedProcess?[options.Workers];
         var generation = 0;
         var restarting = new System.Collections.Concurrent.ConcurrentDictionary<int, Task>();
-        async Task StartWorkerAsync(int slot)
+        async Task StartWorkerAsync(int slot, TimeSpan readyWithin)
         {
             var port = ManagedProcess.FreePort();
             var name = $"worker{slot + 1}";
@@ -79,13 +79,13 @@ public static class ChaosRun
             };
             var worker = ManagedProcess.Start(name, workerDll, ["run"], env, Path.Combine(options.LogDirectory, name + ".log"));
             workers[slot] = worker;
-            await worker.WaitForHttpAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), TimeSpan.FromSeconds(180), ct);
+            await worker.WaitForHttpAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), readyWithin, ct);
         }
 
         try
         {
             Say($"starting {options.Workers} worker replicas on one queue");
-            await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(StartWorkerAsync));
+            await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(slot => StartWorkerAsync(slot, TimeSpan.FromMinutes(3))));
 
             var publisher = new OrderSystemPublisher(broker.Amqp, output);
             var random = new Random(options.Seed);
@@ -161,7 +161,8 @@ public static class ChaosRun
                             restarting[slot] = Task.Run(async () =>
                             {
                                 await Task.Delay(pause, ct);
-                                await StartWorkerAsync(slot);
+                                // Ready needs RabbitMQ too, and a broker restart under load has taken four minutes.
+                                await StartWorkerAsync(slot, TimeSpan.FromMinutes(10));
                                 Say($"{victim.Name} restarted");
                                 restarting.TryRemove(slot, out _);
                             }, ct);
