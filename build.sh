@@ -8,6 +8,7 @@
 #   ./build.sh containers  a container engine for the container-path tests (podman where no Docker runs) + test images
 #   ./build.sh images [--rebuild] [name...]  build the registry-free images of deploy/images
 #   ./build.sh image   the worker's container image, refundworker:latest (Dockerfile)
+#   ./build.sh chaos   the chaos run: 100,000 requests, faults, kills and restarts of private servers (CHAOS_COUNT=…)
 #
 # Services, in this order of preference:
 #   1. whatever ConnectionStrings__Postgres / ConnectionStrings__RabbitMq already point at (if they answer);
@@ -316,14 +317,24 @@ run_tests() {
   return $status
 }
 
+# The chaos run (README "Chaos run"): a PostgreSQL and a RabbitMQ of its own that it restarts (never the services
+# above), the sandbox, three worker replicas and an order system, with faults, kill -9 and restarts; a table of
+# breaches at the end, exit status non-zero on any. Options after `chaos` go to the tool (--count, --rate, --kills…).
+chaos() {
+  ensure_postgres_binaries; ensure_rabbitmq_binaries
+  build tools/RefundWorker.Chaos/RefundWorker.Chaos.csproj
+  dotnet run --no-build -c Release --project tools/RefundWorker.Chaos -- "$@"
+}
+
 cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
   test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; ensure_chromium; build; run_tests ;;
+  chaos) shift; chaos "$@" ;;
   containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
   images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
   image) worker_image ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj tools/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
-  *) die "unknown command '$cmd' (test | demo | services | build | containers | images | image)" ;;
+  *) die "unknown command '$cmd' (test | demo | chaos | services | build | containers | images | image)" ;;
 esac

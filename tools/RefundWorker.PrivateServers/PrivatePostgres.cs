@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace RefundWorker.Tests.Infrastructure;
+namespace RefundWorker.PrivateServers;
 
 /// <summary>
-/// A PostgreSQL cluster of one test's own: initdb into a temporary directory, a free loopback port, and methods to
+/// A PostgreSQL cluster of one test's (or one chaos run's) own: initdb into a temporary directory, a free loopback port, and methods to
 /// stop it (as a crash would: <c>pg_ctl stop -m immediate</c>), start it again and delete it. Tests that need the
 /// database to go away use this, never the shared server other test runs depend on.
 /// </summary>
