@@ -248,7 +248,7 @@ public static class ChaosRun
     /// </summary>
     private static async Task ConfigureFaultsAsync(HttpClient sandbox, int seed, CancellationToken ct)
     {
-        object Faults(string lostMode) => new
+        static object Faults(string lostMode) => new
         {
             error500Rate = 0.02, error503Rate = 0.02, error504Rate = 0.01, error429Rate = 0.03,
             hangRate = 0.005, hangSeconds = 10,
