@@ -3,6 +3,7 @@
 #
 #   ./build.sh test    services + build + every test project; last line "N passed, N failed"
 #   ./build.sh demo    services + keys + migrations + sandbox + worker + a published mix of refunds and cancels
+#   ./build.sh bench   services + the side-by-side benchmark (worker vs a textbook consumer); BENCH_* in deploy/bench.sh
 #   ./build.sh services  only bring the services up and print the connection strings
 #   ./build.sh build   only build
 #   ./build.sh containers  a container engine for the container-path tests (podman where no Docker runs) + test images
@@ -326,6 +327,13 @@ chaos() {
   dotnet run --no-build -c Release --project tools/RefundWorker.Chaos -- "$@"
 }
 
+# The side-by-side benchmark (deploy/bench.sh): only what it runs is built.
+bench() {
+  services
+  build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj tools/RefundWorker.Bench/RefundWorker.Bench.csproj
+  exec bash "$ROOT/deploy/bench.sh"
+}
+
 cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
@@ -335,6 +343,7 @@ case "$cmd" in
   containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
   images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
   image) worker_image ;;
+  bench) bench ;;
   demo) services; build src/RefundWorker/RefundWorker.csproj src/RefundWorker.Sandbox/RefundWorker.Sandbox.csproj tools/RefundWorker.Demo/RefundWorker.Demo.csproj; exec bash "$ROOT/deploy/demo.sh" ;;
-  *) die "unknown command '$cmd' (test | demo | chaos | services | build | containers | images | image)" ;;
+  *) die "unknown command '$cmd' (test | demo | bench | chaos | services | build | containers | images | image)" ;;
 esac

@@ -33,6 +33,7 @@ public static class WorkerExtensions
         services.AddSingleton<IValidateOptions<OutboxCleanupOptions>, OutboxCleanupOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerNode>();
+        services.AddSingleton<ProviderConcurrency>();
         services.AddSingleton<ProviderGateway>();
         services.AddSingleton<AcceptService>();
 

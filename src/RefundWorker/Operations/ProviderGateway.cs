@@ -21,9 +21,10 @@ namespace RefundWorker.Operations;
 /// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
 /// heartbeat and spends no attempt.
 /// </summary>
-public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger)
+public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger, ProviderConcurrency? concurrency = null)
 {
     private readonly ConcurrentDictionary<string, (ResiliencePipeline Admission, ResiliencePipeline Timeout)> _pipelines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ProviderConcurrency _concurrency = concurrency ?? new ProviderConcurrency(options);
 
     public async Task<ProviderCall> CallAsync(SnapProvider provider, Operation op, CallKind kind, string externalId, CancellationToken ct)
     {
@@ -90,6 +91,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
             tags.Add("outcome", call.Outcome.ToString());
             WorkerTelemetry.Attempts.Add(1, tags);
             WorkerTelemetry.AttemptDuration.Record(call.Latency.TotalMilliseconds, tags);
+            _concurrency.Record(provider.Name, call.Latency);
         }
 
         return call;
@@ -134,12 +136,8 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
             })
             // A permit first, then a rate token: a token taken while still waiting for a permit would let calls
             // burst above the rate when permits free up.
-            .AddConcurrencyLimiter(new ConcurrencyLimiterOptions
-            {
-                PermitLimit = o.Concurrency!.Value,
-                QueueLimit = 100_000,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            });
+            // Sized by Little's law from the provider's latency, bounded by Concurrency (ProviderConcurrency).
+            .AddRateLimiter(_concurrency.LimiterFor(name));
         if (o.RateLimitPerSecond is { } rate)
         {
             admission.AddRateLimiter(TokenBucket(rate));

@@ -103,6 +103,10 @@ public sealed class WorkerOptions
             BackoffBase = p.BackoffBase ?? d.BackoffBase,
             BackoffMax = p.BackoffMax ?? d.BackoffMax,
             Concurrency = p.Concurrency ?? d.Concurrency,
+            SizeConcurrency = p.SizeConcurrency ?? d.SizeConcurrency,
+            TargetPerSecond = p.TargetPerSecond ?? d.TargetPerSecond,
+            ConcurrencyHeadroom = p.ConcurrencyHeadroom ?? d.ConcurrencyHeadroom,
+            MinConcurrency = p.MinConcurrency ?? d.MinConcurrency,
             CallTimeout = p.CallTimeout ?? d.CallTimeout,
             RateLimitPerSecond = p.RateLimitPerSecond ?? d.RateLimitPerSecond,
             BreakerFailureRatio = p.BreakerFailureRatio ?? d.BreakerFailureRatio,
@@ -123,7 +127,13 @@ public sealed class ProviderWorkerOptions
         MaxAttempts = 8,
         BackoffBase = TimeSpan.FromSeconds(1),
         BackoffMax = TimeSpan.FromMinutes(5),
-        Concurrency = 128,
+        // An upper bound since the limit is sized by Little's law (ProviderConcurrency): room for 3,000 calls/s
+        // at about 230 ms with the 1.5 headroom.
+        Concurrency = 1024,
+        SizeConcurrency = true,
+        TargetPerSecond = 3_000,
+        ConcurrencyHeadroom = 1.5,
+        MinConcurrency = 16,
         CallTimeout = TimeSpan.FromSeconds(30),
         BreakerFailureRatio = 0.5,
         BreakerMinimumThroughput = 20,
@@ -140,8 +150,22 @@ public sealed class ProviderWorkerOptions
     /// <summary>Upper bound of one retry delay.</summary>
     public TimeSpan? BackoffMax { get; set; }
 
-    /// <summary>Calls in flight to this provider at once (Polly concurrency limiter).</summary>
+    /// <summary>Calls in flight to this provider at once at most: the upper bound of the Little's-law sizing, or
+    /// the fixed limit when <see cref="SizeConcurrency"/> is false.</summary>
     public int? Concurrency { get; set; }
+
+    /// <summary>Size the concurrency limit from the provider's observed p95 latency (Little's law); false: fixed at
+    /// <see cref="Concurrency"/>.</summary>
+    public bool? SizeConcurrency { get; set; }
+
+    /// <summary>The call rate the sizing provides for when the provider has no <see cref="RateLimitPerSecond"/>.</summary>
+    public double? TargetPerSecond { get; set; }
+
+    /// <summary>Factor over rate × p95 latency, for bursts and the latency above the p95.</summary>
+    public double? ConcurrencyHeadroom { get; set; }
+
+    /// <summary>The sized limit never goes below this.</summary>
+    public int? MinConcurrency { get; set; }
 
     /// <summary>Calls started per second at most (token bucket; SNAP providers publish TPS limits). Unset: no limit.
     /// Work waiting for a token keeps its place and its lease and spends no attempt.</summary>
@@ -247,6 +271,21 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             if (p.Concurrency is { } c)
             {
                 Range($"{prefix}:Concurrency", c, 1, 10_000);
+            }
+
+            if (p.TargetPerSecond is { } target)
+            {
+                Range($"{prefix}:TargetPerSecond", target, 0.01, 100_000);
+            }
+
+            if (p.ConcurrencyHeadroom is { } headroom)
+            {
+                Range($"{prefix}:ConcurrencyHeadroom", headroom, 1, 10);
+            }
+
+            if (p.MinConcurrency is { } minConcurrency)
+            {
+                Range($"{prefix}:MinConcurrency", minConcurrency, 1, 10_000);
             }
 
             if (p.RateLimitPerSecond is { } rate)

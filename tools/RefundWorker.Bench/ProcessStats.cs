@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace RefundWorker.Bench;
+
+/// <summary>CPU time and peak resident memory of another process, from /proc (Linux).</summary>
+public static class ProcessStats
+{
+    // USER_HZ: /proc/<pid>/stat counts CPU in clock ticks, 100 per second on every Linux the project runs on.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>utime + stime of <paramref name="pid"/>, all threads.</summary>
+    public static TimeSpan Cpu(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces and parentheses: count fields after its closing ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
+        var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds((utime + stime) / TicksPerSecond);
+    }
+
+    /// <summary>VmHWM (peak resident set) in MB.</summary>
+    public static double PeakRssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                var kb = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                return kb / 1024.0;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(' ', l) : "";
+}
