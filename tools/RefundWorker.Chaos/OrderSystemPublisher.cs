@@ -1,10 +1,10 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using RefundWorker.Contracts;
+using RefundWorker.Contracts.Wire;
 
 namespace RefundWorker.Chaos;
 
@@ -98,7 +98,7 @@ public sealed class OrderSystemPublisher(Uri broker, TextWriter output)
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         foreach (var contract in new[] { typeof(RefundRequested), typeof(CancelRequested) })
         {
-            await channel.ExchangeDeclareAsync(Exchange(contract), ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+            await channel.ExchangeDeclareAsync(MassTransitEnvelope.ExchangeOf(contract), ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
         }
 
         return (connection, channel);
@@ -126,42 +126,19 @@ public sealed class OrderSystemPublisher(Uri broker, TextWriter output)
     private static async Task PublishOneAsync(IChannel channel, PlannedMessage m, CancellationToken ct)
     {
         var contract = m.Message?.GetType() ?? typeof(RefundRequested);
-        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = m.RequestId.ToString(), Persistent = true };
+        var props = new BasicProperties { ContentType = MassTransitEnvelope.ContentType, MessageId = m.RequestId.ToString(), Persistent = true };
         var body = m.Message is null
             ? Encoding.UTF8.GetBytes($"{{\"messageId\": \"{m.RequestId}\", \"message\": {{ this is not JSON")
-            : Envelope(m.Message, contract, m.RequestId);
+            : MassTransitEnvelope.Write(m.RequestId, MassTransitEnvelope.MessageTypeJson(contract), m.Message, Json, DateTimeOffset.UtcNow);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            await channel.BasicPublishAsync(Exchange(contract), string.Empty, mandatory: false, props, body, timeout.Token);
+            await channel.BasicPublishAsync(MassTransitEnvelope.ExchangeOf(contract), string.Empty, mandatory: false, props, body, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new TimeoutException("no publisher confirm within 30 s");
         }
-    }
-
-    private static string Exchange(Type contract) => $"{contract.Namespace}:{contract.Name}";
-
-    private static ReadOnlyMemory<byte> Envelope(object message, Type contract, Guid id)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("messageId", id);
-            w.WriteStartArray("messageType");
-            w.WriteStringValue($"urn:message:{contract.Namespace}:{contract.Name}");
-            w.WriteEndArray();
-            w.WritePropertyName("message");
-            JsonSerializer.Serialize(w, message, contract, Json);
-            w.WriteString("sentTime", DateTime.UtcNow);
-            w.WriteStartObject("headers");
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
     }
 }
