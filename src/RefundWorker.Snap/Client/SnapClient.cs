@@ -35,6 +35,22 @@ public sealed class SnapClient
         _externalIds = externalIds ?? ExternalIdGenerator.Default;
     }
 
+    /// <summary>
+    /// Obtains the provider's access token now unless one is cached. A caller that paces its calls does this before
+    /// taking its slot, so calls that waited together on one token fetch do not then leave together. A failure is
+    /// left for the call itself to meet and classify.
+    /// </summary>
+    public async ValueTask WarmUpTokenAsync(SnapProvider provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _tokens.GetAsync(provider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnapTokenException)
+        {
+        }
+    }
+
     /// <summary>QRIS refund; <paramref name="request"/> is a <see cref="NicepayRefundRequest"/> or a <see cref="BankRefundRequest"/>.</summary>
     public Task<SnapCallResult<RefundResponse>> RefundAsync(SnapProvider provider, object request, string externalId, CancellationToken cancellationToken, SnapSendingHook? onSending = null)
     {

@@ -11,8 +11,8 @@ namespace RefundWorker.Operations;
 /// </summary>
 public sealed class AdaptiveConcurrencyLimiter : RateLimiter
 {
-    private readonly Lock _lock = new();
-    private readonly LinkedList<Waiter> _waiters = new();
+    private readonly Lock _lock;
+    private readonly LimiterQueue _waiters;
     private readonly int _queueLimit;
     private int _limit;
     private int _inUse;
@@ -27,6 +27,8 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
         ArgumentOutOfRangeException.ThrowIfNegative(queueLimit);
         _limit = limit;
         _queueLimit = queueLimit;
+        _lock = new Lock();
+        _waiters = new LimiterQueue(_lock);
     }
 
     /// <summary>Permits handed out at once at most; setting it serves waiters the new limit has room for.</summary>
@@ -82,12 +84,11 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
         }
 
         Interlocked.Increment(ref _failed);
-        return Refused.Instance;
+        return RefusedLease.Instance;
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        Waiter waiter;
         lock (_lock)
         {
             if (!_disposed && _waiters.Count == 0 && _inUse + permitCount <= _limit)
@@ -98,31 +99,11 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
             if (_disposed || _waiters.Count >= _queueLimit)
             {
                 Interlocked.Increment(ref _failed);
-                return ValueTask.FromResult<RateLimitLease>(Refused.Instance);
+                return ValueTask.FromResult<RateLimitLease>(RefusedLease.Instance);
             }
 
-            waiter = new Waiter(permitCount);
-            waiter.Node = _waiters.AddLast(waiter);
+            return new ValueTask<RateLimitLease>(_waiters.Enqueue(permitCount, cancellationToken));
         }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) =>
-            {
-                var (limiter, w) = ((AdaptiveConcurrencyLimiter, Waiter))state!;
-                lock (limiter._lock)
-                {
-                    if (w.Node?.List is not null)
-                    {
-                        limiter._waiters.Remove(w.Node);
-                    }
-                }
-
-                w.Completion.TrySetCanceled(token);
-            }, (this, waiter));
-        }
-
-        return new ValueTask<RateLimitLease>(waiter.Completion.Task);
     }
 
     protected override void Dispose(bool disposing)
@@ -132,12 +113,7 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
             lock (_lock)
             {
                 _disposed = true;
-                foreach (var w in _waiters)
-                {
-                    w.Completion.TrySetResult(Refused.Instance);
-                }
-
-                _waiters.Clear();
+                _waiters.RefuseAll(RefusedLease.Instance);
             }
         }
 
@@ -155,16 +131,13 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
     // Under _lock: hand freed permits to the oldest waiters that fit, in order.
     private void Drain()
     {
-        while (_waiters.First is { } first && _inUse + first.Value.Permits <= _limit)
+        while (_waiters.FirstPermits is { } permits && _inUse + permits <= _limit)
         {
-            _waiters.RemoveFirst();
-            var w = first.Value;
-            w.Registration.Unregister();
-            var lease = Grant(w.Permits);
-            if (!w.Completion.TrySetResult(lease))
+            var lease = Grant(permits);
+            if (!_waiters.GrantFirst(lease))
             {
                 // Cancelled in the meantime: the permits go back.
-                _inUse -= w.Permits;
+                _inUse -= permits;
             }
         }
     }
@@ -180,14 +153,6 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
                 _idleSince = Stopwatch.GetTimestamp();
             }
         }
-    }
-
-    private sealed class Waiter(int permits)
-    {
-        public int Permits { get; } = permits;
-        public TaskCompletionSource<RateLimitLease> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public LinkedListNode<Waiter>? Node { get; set; }
-        public CancellationTokenRegistration Registration { get; set; }
     }
 
     private sealed class Lease(AdaptiveConcurrencyLimiter owner, int permits) : RateLimitLease
@@ -212,21 +177,6 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
             }
 
             base.Dispose(disposing);
-        }
-    }
-
-    private sealed class Refused : RateLimitLease
-    {
-        public static readonly Refused Instance = new();
-
-        public override bool IsAcquired => false;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.RateLimiting;
 using Polly.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -15,15 +14,15 @@ namespace RefundWorker.Operations;
 
 /// <summary>
 /// Calls providers through a per-provider Polly pipeline, outermost first: circuit breaker (an open breaker costs
-/// no permit and no attempt), concurrency limiter, token-bucket rate limiter (<c>RateLimitPerSecond</c>), then the
-/// lease fence (<see cref="LeaseKeeper.FenceAsync"/>) and a timeout guard around the SNAP client (which has its own
+/// no permit and no attempt), concurrency limiter, then (once the provider's access token is in hand) the rate limiter
+/// (<c>RateLimitPerSecond</c>, <see cref="PacingRateLimiter"/>), the lease fence (<see cref="LeaseKeeper.FenceAsync"/>) and a timeout guard around the SNAP client (which has its own
 /// per-provider HTTP timeout). The fence runs last, when the call can actually start, so time spent waiting for
 /// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
 /// heartbeat and spends no attempt.
 /// </summary>
 public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger, ProviderConcurrency? concurrency = null)
 {
-    private readonly ConcurrentDictionary<string, (ResiliencePipeline Admission, ResiliencePipeline Timeout)> _pipelines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, CallPipelines> _pipelines = new(StringComparer.OrdinalIgnoreCase);
     private readonly ProviderConcurrency _concurrency = concurrency ?? new ProviderConcurrency(options);
 
     public async Task<ProviderCall> CallAsync(SnapProvider provider, Operation op, CallKind kind, string externalId, CancellationToken ct)
@@ -40,13 +39,13 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         activity?.SetTag("refundworker.action", kind.ToString());
         activity?.SetTag("refundworker.operation_id", op.Id.ToString());
         activity?.SetTag("refundworker.partner_refund_no", op.PartnerRefundNo);
-        var (admission, timeout) = Pipelines(provider);
+        var pipelines = Pipelines(provider);
         var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
-        var state = new CallState(client, leases, journal, provider, op, kind, externalId, timeout, callTimeout, time);
+        var state = new CallState(client, leases, journal, provider, op, kind, externalId, pipelines.Rate, pipelines.Timeout, callTimeout, time);
         ProviderCall call;
         try
         {
-            call = await admission.ExecuteAsync(static (s, token) => s.RunAsync(token), state, ct);
+            call = await pipelines.Admission.ExecuteAsync(static (s, token) => s.RunAsync(token), state, ct);
         }
         catch (BrokenCircuitException)
         {
@@ -100,7 +99,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
     private static ProviderCall NotSent(CallKind kind, string externalId, DateTimeOffset at, NotSentReason reason, string why)
         => new(kind, OutcomeClass.Retryable, null, null, null, null, externalId, at, TimeSpan.Zero, why, NotSent: true) { HeldBack = reason };
 
-    private (ResiliencePipeline Admission, ResiliencePipeline Timeout) Pipelines(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
+    private CallPipelines Pipelines(SnapProvider provider) => _pipelines.GetOrAdd(provider.Name, name =>
     {
         var o = options.Value.For(name);
         CircuitStates.Track(name);
@@ -134,38 +133,22 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
                     return ValueTask.CompletedTask;
                 },
             })
-            // A permit first, then a rate token: a token taken while still waiting for a permit would let calls
-            // burst above the rate when permits free up.
             // Sized by Little's law from the provider's latency, bounded by Concurrency (ProviderConcurrency).
-            .AddRateLimiter(_concurrency.LimiterFor(name));
-        if (o.RateLimitPerSecond is { } rate)
-        {
-            admission.AddRateLimiter(TokenBucket(rate));
-        }
-
-        return (admission.Build(), new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
+            .AddRateLimiter(_concurrency.LimiterFor(name))
+            .Build();
+        // The rate token is taken inside the call (CallState.RunAsync), after the permit and the access token: a token
+        // taken while still waiting for either would let calls burst above the rate when they free up.
+        var rate = o.RateLimitPerSecond is { } perSecond
+            ? new ResiliencePipelineBuilder { TimeProvider = time }.AddRateLimiter(new PacingRateLimiter(perSecond, queueLimit: 100_000, time)).Build()
+            : null;
+        return new CallPipelines(admission, rate, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
     });
 
-    /// <summary>A bucket refilled ten times a second (or once per token below 10/s), with no burst beyond one refill.</summary>
-    internal static TokenBucketRateLimiter TokenBucket(double perSecond)
-    {
-        var (tokens, period) = perSecond >= 10
-            ? ((int)Math.Round(perSecond / 10), TimeSpan.FromMilliseconds(100))
-            : (1, TimeSpan.FromSeconds(1 / perSecond));
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = tokens,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = period,
-            QueueLimit = 100_000,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-    }
+    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, ResiliencePipeline Timeout);
 
     private sealed class CallState(
         SnapClient client, LeaseKeeper leases, AttemptJournal journal, SnapProvider provider, Operation op, CallKind kind, string externalId,
-        ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
+        ResiliencePipeline? rate, ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
     {
         /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
@@ -174,6 +157,14 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
 
         public async ValueTask<ProviderCall> RunAsync(CancellationToken ct)
         {
+            if (rate is not null)
+            {
+                // The rate token as late as waiting stays free (no timeout guard runs yet): after the access token,
+                // so calls queued behind one token fetch cannot leave it together and reach the provider in a burst.
+                await client.WarmUpTokenAsync(provider, ct);
+                await rate.ExecuteAsync(static _ => ValueTask.CompletedTask, ct);
+            }
+
             // The fence: permits are held, the call can start now. Only a lease that outlives the whole call (the
             // timeout guard's length) plus the margin lets it go.
             var fence = await leases.FenceAsync(op.Id, op.LeaseToken!.Value, callTimeout, ct);

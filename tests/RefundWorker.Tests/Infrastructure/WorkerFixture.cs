@@ -26,6 +26,9 @@ public class WorkerFixture : IAsyncLifetime
     /// <summary>A NICEPAY-profile provider with a published limit of <see cref="RateLimitPerSecond"/> calls per second.</summary>
     public const string RateLimitedProvider = "nicepay-limited";
 
+    /// <summary>Rate-limited like <see cref="RateLimitedProvider"/>, with a cold token cache of its own.</summary>
+    public const string SlowTokenProvider = "nicepay-limited-slow-token";
+
     public const int RateLimitPerSecond = 5;
 
     /// <summary>A NICEPAY-profile provider whose status answer lists the payment's refunds as SNAP's refundHistory.</summary>
@@ -54,7 +57,7 @@ public class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var sandbox = SandboxSettings.CreateDefault(Keys.PublicKeyPem);
-        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, RateLimitedProvider, HistoryProvider, NonIdempotentProvider })
+        foreach (var name in new[] { TokenExpiryProvider, BreakerProvider, RateLimitedProvider, SlowTokenProvider, HistoryProvider, NonIdempotentProvider })
         {
             var extra = SandboxProfiles.DefaultProvider(SandboxProfiles.Nicepay);
             extra.PublicKey = Keys.PublicKeyPem;
@@ -111,6 +114,7 @@ public class WorkerFixture : IAsyncLifetime
             [$"Worker:Providers:{BreakerProvider}:BreakerSamplingDuration"] = "00:00:30",
             [$"Worker:Providers:{BreakerProvider}:BreakerBreakDuration"] = "00:00:02",
             [$"Worker:Providers:{RateLimitedProvider}:RateLimitPerSecond"] = RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"Worker:Providers:{SlowTokenProvider}:RateLimitPerSecond"] = RateLimitPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (name, p) in Sandbox.Providers)
         {

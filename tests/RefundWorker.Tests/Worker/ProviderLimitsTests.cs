@@ -17,17 +17,31 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
     public Task DisposeAsync()
     {
         fx.Sandbox.Faults.ClearScript("nicepay");
+        fx.Sandbox.Faults.ClearScript(WorkerFixture.SlowTokenProvider);
         return Task.CompletedTask;
     }
 
     [Fact]
     public async Task Should_start_no_more_calls_per_second_than_the_provider_allows_and_spend_no_attempt_waiting()
+        => await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider);
+
+    [Fact]
+    public async Task Should_keep_the_rate_when_calls_waited_together_on_a_slow_access_token()
+    {
+        // The first call fetches the token (cold cache) and the sandbox takes 1.5 s to answer it: every call admitted
+        // meanwhile waits on that one fetch. Were the rate token taken before the access token, some 8 calls would
+        // leave together when it arrived.
+        fx.Sandbox.Faults.Script(WorkerFixture.SlowTokenProvider, SandboxOperation.Token, FaultStep.Of(FaultKind.None, delayMs: 1_500));
+        await AssertRateKeptAsync(WorkerFixture.SlowTokenProvider);
+    }
+
+    private async Task AssertRateKeptAsync(string provider)
     {
         const int count = 20;
         var requests = Enumerable.Range(0, count).Select(_ =>
         {
-            var original = fx.Sandbox.Original(WorkerFixture.RateLimitedProvider, merchantId: Requests.NicepayMerchant);
-            return (Request: Requests.NicepayRefund(original, 1_000m) with { Provider = WorkerFixture.RateLimitedProvider }, Original: original);
+            var original = fx.Sandbox.Original(provider, merchantId: Requests.NicepayMerchant);
+            return (Request: Requests.NicepayRefund(original, 1_000m) with { Provider = provider }, Original: original);
         }).ToList();
 
         await Task.WhenAll(requests.Select(r => fx.PublishAsync(r.Request)));
@@ -40,7 +54,7 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         }
 
         // The provider's own clock: when it booked each refund.
-        var times = requests.Select(r => fx.Sandbox.Ledger.Find(WorkerFixture.RateLimitedProvider, r.Original.OriginalReferenceNo)!.Refunds.Single().RefundTime)
+        var times = requests.Select(r => fx.Sandbox.Ledger.Find(provider, r.Original.OriginalReferenceNo)!.Refunds.Single().RefundTime)
             .Order().ToList();
         var span = (times[^1] - times[0]).TotalSeconds;
         // 20 calls at 5/s with no burst: the last starts at least 19 × 0.2 s after the first (less timer jitter).
@@ -48,7 +62,8 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         for (var i = 0; i < times.Count; i++)
         {
             var inOneSecond = times.Count(t => t >= times[i] && t < times[i] + TimeSpan.FromSeconds(1));
-            Assert.True(inOneSecond <= WorkerFixture.RateLimitPerSecond + 1, $"{inOneSecond} calls within one second");
+            Assert.True(inOneSecond <= WorkerFixture.RateLimitPerSecond + 1,
+                $"{inOneSecond} calls within one second; booked at +{string.Join(", +", times.Select(t => $"{(t - times[0]).TotalSeconds:0.000}"))} s");
         }
     }
 

@@ -1,0 +1,190 @@
+using System.Threading.RateLimiting;
+
+namespace RefundWorker.Operations;
+
+/// <summary>
+/// A provider's published calls-per-second limit, kept in every sliding second: a caller is let go no sooner than
+/// 1 / <c>RateLimitPerSecond</c> after the previous one actually went, first come, first served. This is a token bucket
+/// of one token, refilled continuously from the moment it was last taken (the generic cell rate algorithm with no
+/// burst tolerance). System.Threading.RateLimiting's TokenBucketRateLimiter refills on timer ticks whose phase has
+/// nothing to do with the last call, so the stored token, a tick right after it and a tick that fired a millisecond
+/// early put rate + 2 calls into one second at the provider; and a limiter that books slots in advance lets every
+/// booked caller go at once after a stall (a busy thread pool firing its timers late). Both were seen in
+/// ProviderLimitsTests. Here the next grant is timed from the last real one, so a stall costs throughput and never
+/// bursts. At hundreds of calls per second the timer's resolution keeps the rate slightly below the limit, never above.
+/// </summary>
+public sealed class PacingRateLimiter : RateLimiter
+{
+    private static readonly RateLimitLease Granted = new GrantedLease();
+    private static readonly RateLimitLease Refused = RefusedLease.Instance;
+
+    private readonly Lock _lock;
+    private readonly LimiterQueue _waiters;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+    private readonly long _interval;
+    private readonly int _queueLimit;
+    private long _lastGrant;
+    private long _successful;
+    private long _failed;
+    private bool _disposed;
+
+    /// <param name="perSecond">Calls let go per second at most.</param>
+    /// <param name="queueLimit">Callers waiting at most; more are refused (not sent, no attempt spent).</param>
+    /// <param name="time">The clock the spacing is measured on.</param>
+    public PacingRateLimiter(double perSecond, int queueLimit, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(queueLimit);
+        _time = time;
+        _interval = Math.Max(1, (long)Math.Ceiling(time.TimestampFrequency / perSecond));
+        _queueLimit = queueLimit;
+        _lock = new Lock();
+        _waiters = new LimiterQueue(_lock);
+        _lastGrant = time.GetTimestamp() - _interval;
+        _timer = time.CreateTimer(static s => ((PacingRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public override TimeSpan? IdleDuration
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var now = _time.GetTimestamp();
+                return _waiters.Count == 0 && now - _lastGrant >= _interval ? _time.GetElapsedTime(_lastGrant + _interval, now) : null;
+            }
+        }
+    }
+
+    public override RateLimiterStatistics? GetStatistics()
+    {
+        lock (_lock)
+        {
+            return new RateLimiterStatistics
+            {
+                CurrentAvailablePermits = _waiters.Count == 0 && _time.GetTimestamp() - _lastGrant >= _interval ? 1 : 0,
+                CurrentQueuedCount = _waiters.Count,
+                TotalSuccessfulLeases = Interlocked.Read(ref _successful),
+                TotalFailedLeases = Interlocked.Read(ref _failed),
+            };
+        }
+    }
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, 1);
+        lock (_lock)
+        {
+            if (TryGrantNow(permitCount))
+            {
+                return Granted;
+            }
+        }
+
+        Interlocked.Increment(ref _failed);
+        return Refused;
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, 1);
+        lock (_lock)
+        {
+            if (TryGrantNow(permitCount))
+            {
+                return ValueTask.FromResult(Granted);
+            }
+
+            if (_disposed || _waiters.Count >= _queueLimit)
+            {
+                Interlocked.Increment(ref _failed);
+                return ValueTask.FromResult(Refused);
+            }
+
+            var granted = _waiters.Enqueue(permitCount, cancellationToken);
+            if (_waiters.Count == 1)
+            {
+                ScheduleNext();
+            }
+
+            return new ValueTask<RateLimitLease>(granted);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+                _waiters.RefuseAll(Refused);
+            }
+
+            _timer.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // Under _lock. A permit count of 0 asks whether one could be had, without taking it.
+    private bool TryGrantNow(int permitCount)
+    {
+        var now = _time.GetTimestamp();
+        if (_disposed || _waiters.Count > 0 || now - _lastGrant < _interval)
+        {
+            return false;
+        }
+
+        if (permitCount > 0)
+        {
+            _lastGrant = now;
+            Interlocked.Increment(ref _successful);
+        }
+
+        return true;
+    }
+
+    private void OnTimer()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            // One caller per interval: a late timer lets the oldest caller go and times the next from now.
+            while (now - _lastGrant >= _interval && _waiters.Count > 0)
+            {
+                if (_waiters.GrantFirst(Granted))
+                {
+                    _lastGrant = now;
+                    Interlocked.Increment(ref _successful);
+                }
+            }
+
+            ScheduleNext();
+        }
+    }
+
+    // Under _lock.
+    private void ScheduleNext()
+    {
+        if (_waiters.Count > 0 && !_disposed)
+        {
+            var due = _time.GetElapsedTime(_time.GetTimestamp(), _lastGrant + _interval);
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private sealed class GrantedLease : RateLimitLease
+    {
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
