@@ -8,6 +8,7 @@ using RabbitMQ.Client;
 using RefundWorker.Admin.Persistence;
 using RefundWorker.Contracts;
 using RefundWorker.Outbox;
+using RefundWorker.Telemetry;
 
 namespace RefundWorker.Admin;
 
@@ -85,6 +86,7 @@ public sealed class DeadLetterReplayer(NpgsqlDataSource dataSource, DeadLetterPu
 
         var sent = await Task.WhenAll(toSend.Select(async s =>
         {
+            using var span = ReplayTrace.Start(s.Letter.Id, s.Message.Number, s.Letter.OriginalQueue, s.Message.MessageId, s.Message.Props.Headers!);
             try
             {
                 await publisher.PublishAsync(s.Letter.OriginalQueue, s.Message.Body, s.Message.Props, ct);
@@ -92,6 +94,7 @@ public sealed class DeadLetterReplayer(NpgsqlDataSource dataSource, DeadLetterPu
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
                 return (s.Letter, s.Message, Error: e.GetType().Name + ": " + e.Message);
             }
         }));

@@ -140,6 +140,65 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         Assert.Contains(link.Tags ?? [], t => t.Key == RequestTrace.LinkAttribute && Equals(t.Value, "request"));
     }
 
+    [Fact]
+    public async Task Should_link_an_operators_replay_of_a_dead_letter_to_the_trace_it_was_first_sent_in()
+    {
+        // The order system (an OpenTelemetry producer writing a W3C traceparent) forgot externalId and merchantId: the
+        // contract cannot be read, so the message is dead-lettered with its headers.
+        var request = Requests.NicepayRefund(fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant));
+        var firstSend = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var messageId = Guid.NewGuid();
+        var poison = new { request.RequestId, request.Provider, request.PartnerRefundNo, request.Amount, request.Currency, request.OriginalReferenceNo };
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = fx.VirtualHost.Amqp };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            var props = new RabbitMQ.Client.BasicProperties
+            {
+                ContentType = "application/vnd.masstransit+json",
+                MessageId = messageId.ToString(),
+                Persistent = true,
+                Headers = new Dictionary<string, object?> { [RequestTrace.TraceParentHeader] = RequestTrace.Format(firstSend) },
+            };
+            await channel.BasicPublishAsync("RefundWorker.Contracts:RefundRequested", string.Empty, mandatory: false, props,
+                Admin.AdminFixture.Envelope("urn:message:RefundWorker.Contracts:RefundRequested", poison, messageId));
+        }
+
+        var letterId = await Admin.AdminFixture.EventuallyAsync(async () =>
+            await fx.Database.ScalarAsync<Guid?>("SELECT id FROM dead_letters WHERE message_id = $1", messageId.ToString()) is { } id ? (object)id : null,
+            TimeSpan.FromSeconds(60), "the dead letter");
+
+        using var http = new HttpClient { BaseAddress = WorkerFixture.AddressOf(fx.Worker) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.OperatorKey);
+        ActivityTraceId operatorTrace;
+        using (var call = CapturedSpans.OrderSystem.StartActivity("operator replay", ActivityKind.Client))
+        {
+            Assert.NotNull(call);
+            operatorTrace = call.TraceId;
+            using var answer = await http.PostAsync($"/admin/dead-letters/{letterId}/replay", System.Net.Http.Json.JsonContent.Create(new
+            {
+                reason = "order system sent no externalId; filled in from the order",
+                body = System.Text.Json.JsonSerializer.SerializeToElement(request, System.Text.Json.JsonSerializerOptions.Web),
+            }));
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+        }
+
+        // The replay is a span of the operator's action, linked to where the letter was first sent.
+        var replay = await WaitForSpanAsync(s => s.DisplayName == ReplayTrace.Span && s.TraceId == operatorTrace);
+        Print(replay);
+        var link = Assert.Single(replay.Links);
+        Assert.Equal(firstSend.TraceId, link.Context.TraceId);
+        Assert.Equal(firstSend.SpanId, link.Context.SpanId);
+        Assert.Equal(letterId.ToString(), replay.GetTagItem("refundworker.dead_letter_id"));
+
+        // The replayed request runs under the replay: its operation records a context in the replay's trace as its
+        // request trace, so later retries link there (and from there, to the first send).
+        Assert.IsType<RefundSucceeded>((await fx.Outcomes.WaitForAsync(request.RequestId, WorkerFixture.OutcomeTimeout))[0].Message);
+        var stored = await fx.Database.ScalarAsync<string>("SELECT trace_parent FROM operations WHERE request_id = $1", request.RequestId);
+        Assert.True(RequestTrace.TryParse(stored, out var recorded), $"trace_parent '{stored}'");
+        Assert.Equal(operatorTrace, recorded.TraceId);
+    }
+
     /// <summary>Publishes <paramref name="request"/> inside a span of the test's "order system"; returns its trace.</summary>
     private async Task<ActivityTraceId> PublishInTraceAsync(RefundRequested request)
     {
