@@ -115,22 +115,12 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
             await accept.CommitAsync(CancellationToken.None);
         }
 
-        // The operator's call is made inside a span of the test, so the worker's server span is in its trace.
-        using var http = new HttpClient { BaseAddress = WorkerFixture.AddressOf(fx.Worker) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.OperatorKey);
-        ActivityTraceId operatorTrace;
-        using (var call = CapturedSpans.OrderSystem.StartActivity("operator resolve", ActivityKind.Client))
+        var operatorTrace = await OperatorPostAsync($"/admin/operations/{op.Id}/resolve", new
         {
-            Assert.NotNull(call);
-            operatorTrace = call.TraceId;
-            using var answer = await http.PostAsync($"/admin/operations/{op.Id}/resolve", System.Net.Http.Json.JsonContent.Create(new
-            {
-                outcome = "failed",
-                evidence = "the provider's report shows no refund",
-                reason = "telemetry test",
-            }));
-            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
-        }
+            outcome = "failed",
+            evidence = "the provider's report shows no refund",
+            reason = "telemetry test",
+        });
 
         var server = await WaitForSpanAsync(s => s.Kind == ActivityKind.Server && s.TraceId == operatorTrace);
         Print(server);
@@ -168,20 +158,11 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
             await fx.Database.ScalarAsync<Guid?>("SELECT id FROM dead_letters WHERE message_id = $1", messageId.ToString()) is { } id ? (object)id : null,
             TimeSpan.FromSeconds(60), "the dead letter");
 
-        using var http = new HttpClient { BaseAddress = WorkerFixture.AddressOf(fx.Worker) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.OperatorKey);
-        ActivityTraceId operatorTrace;
-        using (var call = CapturedSpans.OrderSystem.StartActivity("operator replay", ActivityKind.Client))
+        var operatorTrace = await OperatorPostAsync($"/admin/dead-letters/{letterId}/replay", new
         {
-            Assert.NotNull(call);
-            operatorTrace = call.TraceId;
-            using var answer = await http.PostAsync($"/admin/dead-letters/{letterId}/replay", System.Net.Http.Json.JsonContent.Create(new
-            {
-                reason = "order system sent no externalId; filled in from the order",
-                body = System.Text.Json.JsonSerializer.SerializeToElement(request, System.Text.Json.JsonSerializerOptions.Web),
-            }));
-            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
-        }
+            reason = "order system sent no externalId; filled in from the order",
+            body = System.Text.Json.JsonSerializer.SerializeToElement(request, System.Text.Json.JsonSerializerOptions.Web),
+        });
 
         // The replay is a span of the operator's action, linked to where the letter was first sent.
         var replay = await WaitForSpanAsync(s => s.DisplayName == ReplayTrace.Span && s.TraceId == operatorTrace);
@@ -197,6 +178,21 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         var stored = await fx.Database.ScalarAsync<string>("SELECT trace_parent FROM operations WHERE request_id = $1", request.RequestId);
         Assert.True(RequestTrace.TryParse(stored, out var recorded), $"trace_parent '{stored}'");
         Assert.Equal(operatorTrace, recorded.TraceId);
+    }
+
+    /// <summary>
+    /// An operator's admin call, made inside a span of the test so that the worker's server span is in its trace;
+    /// returns that trace.
+    /// </summary>
+    private async Task<ActivityTraceId> OperatorPostAsync(string path, object body)
+    {
+        using var http = new HttpClient { BaseAddress = WorkerFixture.AddressOf(fx.Worker) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fx.OperatorKey);
+        using var call = CapturedSpans.OrderSystem.StartActivity("operator " + path, ActivityKind.Client);
+        Assert.NotNull(call);
+        using var answer = await http.PostAsync(path, System.Net.Http.Json.JsonContent.Create(body));
+        Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+        return call.TraceId;
     }
 
     /// <summary>Publishes <paramref name="request"/> inside a span of the test's "order system"; returns its trace.</summary>
