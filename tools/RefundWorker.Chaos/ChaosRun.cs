@@ -76,6 +76,8 @@ public static class ChaosRun
             {
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["Worker:NodeId"] = $"chaos-{name}-{Interlocked.Increment(ref generation)}",
+                // One line per rejected and per duplicate request: what a breach of "one outcome per request" is traced with.
+                ["Logging:LogLevel:RefundWorker.Operations.AcceptService"] = "Debug",
             };
             var worker = ManagedProcess.Start(name, workerDll, ["run"], env, Path.Combine(options.LogDirectory, name + ".log"));
             workers[slot] = worker;
@@ -96,7 +98,7 @@ public static class ChaosRun
             var disturbing = DisturbAsync();
             await Task.WhenAll(publishing, disturbing);
             await Task.WhenAll(restarting.Values);
-            Say($"published {mix.Messages.Count:N0} messages in {ChaosVerifier.Seconds(publishClock.Elapsed)} ({publisher.Republished:N0} published again after a broker failure); " +
+            Say($"published {mix.Messages.Count:N0} messages in {ChaosVerifier.Seconds(publishClock.Elapsed)} ({publisher.Republished:N0} published again after a broker failure or a return; {publisher.Returned:N0} returned unroutable); " +
                 $"outcomes so far {outcomes.Requests:N0}");
 
             var expected = mix.ExpectedRequestIds();
@@ -130,6 +132,12 @@ public static class ChaosRun
             foreach (var (reason, count) in figures.NeedsReview)
             {
                 output.WriteLine($"NeedsReview: {count} x {reason}");
+            }
+
+            var missing = expected.Where(id => !outcomes.Has(id)).ToList();
+            foreach (var line in await ChaosVerifier.DescribeMissingAsync(database, mix, missing, ct))
+            {
+                output.WriteLine("without an outcome: " + line);
             }
 
             output.WriteLine(report.Breaches == 0 ? "chaos: no breach" : $"chaos: {report.Breaches} BREACH(ES); logs in {options.LogDirectory}");

@@ -110,6 +110,41 @@ public static class ChaosVerifier
         return new DatabaseFigures(states, letters, await errorQueueMessages(), review);
     }
 
+    /// <summary>
+    /// For each request without an outcome (at most 20): where it was in the publish order, what it was, and what the
+    /// worker's database holds for it (its operation and outbox rows, a dead letter): the first thing to look at
+    /// when the run finds this breach.
+    /// </summary>
+    public static async Task<List<string>> DescribeMissingAsync(string connectionString, RequestMix mix, IReadOnlyList<Guid> missing, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        if (missing.Count == 0)
+        {
+            return lines;
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        foreach (var id in missing.Take(20))
+        {
+            var positions = mix.Messages.Select((m, i) => (m, i)).Where(x => x.m.RequestId == id).ToList();
+            var what = string.Join(", ", positions.Select(x => $"#{x.i} {x.m.Role} {x.m.Provider} {x.m.Key}"));
+            await using var cmd = new NpgsqlCommand(
+                """
+                SELECT coalesce((SELECT string_agg(o.id || ' ' || o.state || ' attempts ' || o.attempts || ' created ' || o.created_at
+                    || coalesce(' completed ' || o.completed_at, '') || ' outbox: ' || coalesce((SELECT string_agg(b.type || ' sent ' || coalesce(b.sent_at::text, 'no')
+                        || coalesce(' unroutable ' || b.unroutable_count, '') || coalesce(' parked ' || b.parked_reason, ''), '; ')
+                        FROM outbox b WHERE b.operation_id = o.id), 'none'), ' | ') FROM operations o WHERE o.request_id = $1), 'no operation row')
+                    || ' | dead letters: ' || (SELECT count(*) FROM dead_letters d WHERE d.message_id = $2)
+                """, connection);
+            cmd.Parameters.AddWithValue(id);
+            cmd.Parameters.AddWithValue(id.ToString());
+            lines.Add($"{id} ({what}): {await cmd.ExecuteScalarAsync(ct)}");
+        }
+
+        return lines;
+    }
+
     /// <summary>Every refund and cancel the sandbox booked, one provider at a time (the whole ledger is large).</summary>
     public static async Task<List<Booking>> ReadLedgerAsync(HttpClient sandbox, CancellationToken ct)
     {

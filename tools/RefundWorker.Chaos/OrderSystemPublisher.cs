@@ -20,12 +20,19 @@ public sealed class OrderSystemPublisher(Uri broker, TextWriter output)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private int _published;
     private int _republished;
+    private int _returned;
 
     /// <summary>Messages confirmed so far (the chaos events are timed by it).</summary>
     public int Published => Volatile.Read(ref _published);
 
-    /// <summary>Messages published a second time because the broker went away before confirming them.</summary>
+    /// <summary>Messages published a second time because the broker went away before confirming them, or returned them.</summary>
     public int Republished => Volatile.Read(ref _republished);
+
+    /// <summary>
+    /// Messages the broker returned as unroutable (published with <c>mandatory</c>): right after a restart a queue may
+    /// not take messages yet, and without <c>mandatory</c> the broker would confirm and drop them.
+    /// </summary>
+    public int Returned => Volatile.Read(ref _returned);
 
     public async Task PublishAllAsync(IReadOnlyList<PlannedMessage> messages, int perSecond, CancellationToken ct)
     {
@@ -123,7 +130,7 @@ public sealed class OrderSystemPublisher(Uri broker, TextWriter output)
         }
     }
 
-    private static async Task PublishOneAsync(IChannel channel, PlannedMessage m, CancellationToken ct)
+    private async Task PublishOneAsync(IChannel channel, PlannedMessage m, CancellationToken ct)
     {
         var contract = m.Message?.GetType() ?? typeof(RefundRequested);
         var props = new BasicProperties { ContentType = MassTransitEnvelope.ContentType, MessageId = m.RequestId.ToString(), Persistent = true };
@@ -134,11 +141,16 @@ public sealed class OrderSystemPublisher(Uri broker, TextWriter output)
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            await channel.BasicPublishAsync(MassTransitEnvelope.ExchangeOf(contract), string.Empty, mandatory: false, props, body, timeout.Token);
+            await channel.BasicPublishAsync(MassTransitEnvelope.ExchangeOf(contract), string.Empty, mandatory: true, props, body, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new TimeoutException("no publisher confirm within 30 s");
+        }
+        catch (PublishReturnException)
+        {
+            Interlocked.Increment(ref _returned);
+            throw;
         }
     }
 }

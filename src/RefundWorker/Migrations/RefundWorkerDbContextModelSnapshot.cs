@@ -991,6 +991,29 @@ namespace RefundWorker.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("RefundWorker.Persistence.RepeatedRequest", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<Guid>("OperationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("operation_id");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.HasKey("RequestId")
+                        .HasName("pk_operation_requests");
+
+                    b.HasIndex("OperationId")
+                        .HasDatabaseName("ix_operation_requests_operation_id");
+
+                    b.ToTable("operation_requests", (string)null);
+                });
+
             modelBuilder.Entity("RefundWorker.Admin.Persistence.OperationResolution", b =>
                 {
                     b.HasOne("RefundWorker.Persistence.Operation", null)
@@ -1009,6 +1032,16 @@ namespace RefundWorker.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attempts_operations_operation_id");
+                });
+
+            modelBuilder.Entity("RefundWorker.Persistence.RepeatedRequest", b =>
+                {
+                    b.HasOne("RefundWorker.Persistence.Operation", null)
+                        .WithMany()
+                        .HasForeignKey("OperationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_operation_requests_operations_operation_id");
                 });
 
             modelBuilder.Entity("RefundWorker.Persistence.Operation", b =>

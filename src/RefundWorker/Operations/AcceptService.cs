@@ -104,6 +104,7 @@ public sealed class AcceptService(
 
         var duplicates = 0;
         var republish = new List<Operation>();
+        var repeats = new List<(Guid RequestId, Guid OperationId)>();
         List<Operation> accepted;
         await using (var accept = await store.BeginAcceptAsync(ct))
         {
@@ -131,7 +132,15 @@ public sealed class AcceptService(
                     {
                         if (sameKey.Fingerprint == op.Fingerprint)
                         {
+                            logger.LogDebug("Request {RequestId} for {Key} repeats operation {OperationId} ({State})",
+                                op.RequestId, OperationFactory.KeyText(op), sameKey.Id, sameKey.State);
                             duplicates++;
+                            if (op.RequestId != sameKey.RequestId)
+                            {
+                                // Another RequestId for the same refund: no second call, but its sender hears back too.
+                                repeats.Add((op.RequestId, sameKey.Id));
+                            }
+
                             if (sameKey.State.IsFinal())
                             {
                                 republish.Add(sameKey);
@@ -178,6 +187,8 @@ public sealed class AcceptService(
             // An outcome older than the outbox retention is rebuilt from the operation row (a new MessageId then).
             await accept.InsertOutboxAsync(
                 [.. republish.Where(o => !stillInOutbox.Contains(o.Id)).Select(o => (OutcomeEvents.For(o, now), (Guid?)o.Id))], now, ct);
+            // After any rebuilt event, so the repeats get a copy of it too.
+            await accept.RecordRepeatsAsync(repeats, now, ct);
             var republished = republish.Count;
             await accept.CommitAsync(ct);
 

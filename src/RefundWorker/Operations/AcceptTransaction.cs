@@ -239,6 +239,39 @@ public sealed class AcceptTransaction : IAsyncDisposable
         return found;
     }
 
+    /// <summary>
+    /// Records requests that repeat an operation's key and content under another RequestId, and queues for each a copy
+    /// of every event the operation has queued so far. The operation rows are locked first (FOR SHARE): an outcome
+    /// commit either waits for this transaction and then copies its events to these repeats itself, or has committed
+    /// and its events are found here.
+    /// </summary>
+    public async Task RecordRepeatsAsync(IReadOnlyList<(Guid RequestId, Guid OperationId)> repeats, DateTimeOffset now, CancellationToken ct)
+    {
+        if (repeats.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(_conn, _tx);
+        var lockRows = new NpgsqlBatchCommand("SELECT id FROM operations WHERE id = ANY($1) ORDER BY id FOR SHARE");
+        lockRows.Parameters.Add(SqlArrays.Of(repeats.Select(r => r.OperationId).Distinct().ToArray(), NpgsqlDbType.Uuid));
+        var record = new NpgsqlBatchCommand(
+            """
+            INSERT INTO operation_requests (request_id, operation_id, received_at)
+            SELECT r.request_id, r.operation_id, $3 FROM unnest($1::uuid[], $2::uuid[]) AS r(request_id, operation_id)
+            ON CONFLICT (request_id) DO NOTHING
+            """);
+        record.Parameters.Add(SqlArrays.Of(repeats.Select(r => r.RequestId).ToArray(), NpgsqlDbType.Uuid));
+        record.Parameters.Add(SqlArrays.Of(repeats.Select(r => r.OperationId).ToArray(), NpgsqlDbType.Uuid));
+        record.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var copy = new NpgsqlBatchCommand(OutboxInserts.CopyToRepeatsSql("r.request_id = ANY($1)"));
+        copy.Parameters.Add(SqlArrays.Of(repeats.Select(r => r.RequestId).ToArray(), NpgsqlDbType.Uuid));
+        batch.BatchCommands.Add(lockRows);
+        batch.BatchCommands.Add(record);
+        batch.BatchCommands.Add(copy);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Queues outcome events in the outbox, in this transaction.</summary>
     public Task InsertOutboxAsync(IReadOnlyList<(OutboxEnvelope Envelope, Guid? OperationId)> rows, DateTimeOffset now, CancellationToken ct)
         => OutboxInserts.InsertAsync(_conn, _tx, rows, now, ct);

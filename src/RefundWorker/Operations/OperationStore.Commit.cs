@@ -61,6 +61,10 @@ public sealed partial class OperationStore
         p.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         OutboxInserts.AddRows(p, [.. withEvent.Select(t => (t.Event!, (Guid?)t.OperationId, (Guid?)t.LeaseToken))]);
         batch.BatchCommands.Add(update);
+        if (withEvent.Count > 0)
+        {
+            batch.BatchCommands.Add(OutboxInserts.CopyToRepeats(withEvent.Select(t => t.Event!.Id)));
+        }
 
         var calls = transitions.SelectMany(t => t.Calls).ToList();
         if (calls.Count > 0)

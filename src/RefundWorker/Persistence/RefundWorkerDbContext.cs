@@ -20,6 +20,8 @@ public sealed class RefundWorkerDbContext(DbContextOptions<RefundWorkerDbContext
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
+    public DbSet<RepeatedRequest> RepeatedRequests => Set<RepeatedRequest>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RefundWorkerDbContext).Assembly);
