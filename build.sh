@@ -338,7 +338,8 @@ cmd=${1:-test}
 case "$cmd" in
   services) services; echo "export ConnectionStrings__Postgres='$ConnectionStrings__Postgres'"; echo "export ConnectionStrings__RabbitMq='$ConnectionStrings__RabbitMq'" ;;
   build) build ;;
-  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; ensure_chromium; build; run_tests ;;
+  # RW_CHAOS: the CI-sized chaos run (ChaosRunTests, 3,000 requests, one kill, one restart of each server) is part of the suite.
+  test) services; ensure_postgres_binaries; ensure_rabbitmq_binaries; ensure_prometheus_binaries; containers || true; ensure_chromium; build; RW_CHAOS=1 run_tests ;;
   chaos) shift; chaos "$@" ;;
   containers) containers; echo "export DOCKER_HOST='${DOCKER_HOST:-}' TESTCONTAINERS_RYUK_DISABLED='${TESTCONTAINERS_RYUK_DISABLED:-}' TESTCONTAINERS_HOST_OVERRIDE='${TESTCONTAINERS_HOST_OVERRIDE:-}' RefundWorker__Tests__PostgresImage='${RefundWorker__Tests__PostgresImage:-}' RefundWorker__Tests__RabbitMqImage='${RefundWorker__Tests__RabbitMqImage:-}'" ;;
   images) containers; bash "$ROOT/deploy/images/build-images.sh" "${@:2}" ;;
