@@ -75,6 +75,8 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
         return results.All(r => r.Completed == r.Count) ? 0 : 1;
     }
 
+    private const int Slice = 100_000;
+
     private async Task<BenchResult> MeasureAsync(BenchPublisher publisher, string scenario, bool worker, int count, int perSecond, CancellationToken ct)
     {
         var name = worker ? "RefundWorker" : "textbook (MassTransit, 32)";
@@ -115,6 +117,15 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
             cpu.TotalMicroseconds / Math.Max(1, arrived.Count), commits / (double)count,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), ProcessStats.PeakRssMb(pid), outcomes, load);
         output.WriteLine($"  {result.PerSecond:0}/s, {result.CpuMicrosPerRefund:0} µs CPU/refund, {result.CommitsPerRefund:0.00} commits/refund, p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms ({outcomes})");
+        if (arrived.Count >= 2 * Slice)
+        {
+            // A backlog's throughput over time: outcomes per second of each successive 100,000, in arrival order.
+            var times = arrived.Select(a => a.At).Order().ToArray();
+            var slices = Enumerable.Range(0, times.Length / Slice)
+                .Select(k => Slice / Stopwatch.GetElapsedTime(times[k * Slice], times[((k + 1) * Slice) - 1]).TotalSeconds).ToList();
+            output.WriteLine($"  per {Slice:N0} outcomes: {string.Join(", ", slices.Select(v => $"{v:N0}/s"))}; last against first {slices[^1] / slices[0]:P0}");
+        }
+
         return result;
     }
 

@@ -11,8 +11,11 @@ public sealed record BenchSettings(
     {
         static string Need(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : throw new InvalidOperationException($"{name} is not set; run through ./build.sh bench");
         static int Int(string name, int fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        var latencies = (Environment.GetEnvironmentVariable("BENCH_LATENCIES") is { Length: > 0 } l ? l : "0,200")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var given = Environment.GetEnvironmentVariable("BENCH_LATENCIES") is { Length: > 0 } l ? l : "0,200";
+        // "none" runs no batch scenario (the backlog alone, say).
+        int[] latencies = given == "none"
+            ? []
+            : [.. given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
         return new BenchSettings(
             Need("ConnectionStrings__RabbitMq"), Need("ConnectionStrings__Postgres"), Need("Bench__TextbookPostgres"),
             new Uri(Need("BENCH_SANDBOX_URL")), Int("BENCH_WORKER_PID", 0), Int("BENCH_TEXTBOOK_PID", 0),
