@@ -167,8 +167,9 @@ public sealed class ProviderWorkerOptions
     /// <summary>The sized limit never goes below this.</summary>
     public int? MinConcurrency { get; set; }
 
-    /// <summary>Calls started per second at most (token bucket; SNAP providers publish TPS limits). Unset: no limit.
-    /// Work waiting for a token keeps its place and its lease and spends no attempt.</summary>
+    /// <summary>Calls started per second at most, in any sliding second (SNAP providers publish TPS limits; see
+    /// Operations/PacingRateLimiter.cs). Unset: no limit. Work waiting for its turn keeps its place and its lease and
+    /// spends no attempt.</summary>
     public double? RateLimitPerSecond { get; set; }
 
     /// <summary>Outer guard around one provider call (the SNAP client has its own HTTP timeout per provider).</summary>
