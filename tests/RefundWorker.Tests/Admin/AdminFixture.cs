@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
 using RefundWorker.Admin;
 using RefundWorker.Tests.Infrastructure;
 
@@ -62,16 +61,6 @@ public sealed class AdminFixture : WorkerFixture
         }
 
         return http;
-    }
-
-    /// <summary>Publishes a raw body as the order system's MassTransit would (fanout exchange of the type).</summary>
-    public async Task PublishRawAsync(string exchange, byte[] body, string messageId, IDictionary<string, object?>? headers = null, string? routingKeyQueue = null)
-    {
-        var factory = new ConnectionFactory { Uri = VirtualHost.Amqp };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = messageId, Persistent = true, Headers = headers };
-        await channel.BasicPublishAsync(routingKeyQueue is null ? exchange : string.Empty, routingKeyQueue ?? string.Empty, mandatory: false, props, body);
     }
 
     public static byte[] Envelope(string messageType, object message, Guid? messageId = null) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new

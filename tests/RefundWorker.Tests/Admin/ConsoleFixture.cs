@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using RabbitMQ.Client;
 using RefundWorker.Admin;
 using RefundWorker.Contracts;
 using RefundWorker.Operations;
@@ -61,14 +60,8 @@ public sealed class ConsoleFixture : WorkerFixture
     }
 
     /// <summary>Publishes raw bytes as the order system's MassTransit would (to the type's exchange), or straight into a queue.</summary>
-    public async Task PublishRawAsync(byte[] body, string messageId, string? queue = null)
-    {
-        var factory = new ConnectionFactory { Uri = VirtualHost.Amqp };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = messageId, Persistent = true };
-        await channel.BasicPublishAsync(queue is null ? RefundExchange : string.Empty, queue ?? string.Empty, mandatory: false, props, body);
-    }
+    public Task PublishRawAsync(byte[] body, string messageId, string? queue = null)
+        => PublishRawAsync(RefundExchange, body, messageId, routingKeyQueue: queue);
 
     /// <summary>A refund the order system sent without externalId and merchantId: the contract cannot be read, so it faults.</summary>
     public async Task<(Guid LetterId, RefundRequested Fixed)> PoisonRefundAsync()

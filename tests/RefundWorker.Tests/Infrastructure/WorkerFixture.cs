@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
 using RefundWorker.Sandbox;
 
 namespace RefundWorker.Tests.Infrastructure;
@@ -212,6 +213,16 @@ public class WorkerFixture : IAsyncLifetime
     public Task PublishAsync<T>(T message)
         where T : class
         => Outcomes.Bus.Publish(message);
+
+    /// <summary>Publishes a raw body as the order system's MassTransit would (fanout exchange of the type), or straight into <paramref name="routingKeyQueue"/>: for messages the contracts cannot express (poison, raw headers).</summary>
+    public async Task PublishRawAsync(string exchange, byte[] body, string messageId, IDictionary<string, object?>? headers = null, string? routingKeyQueue = null)
+    {
+        var factory = new ConnectionFactory { Uri = VirtualHost.Amqp };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = messageId, Persistent = true, Headers = headers };
+        await channel.BasicPublishAsync(routingKeyQueue is null ? exchange : string.Empty, routingKeyQueue ?? string.Empty, mandatory: false, props, body);
+    }
 
     public async Task DisposeAsync()
     {

@@ -139,20 +139,9 @@ public sealed class TraceLinkTests(TelemetryFixture fx, ITestOutputHelper output
         var firstSend = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
         var messageId = Guid.NewGuid();
         var poison = new { request.RequestId, request.Provider, request.PartnerRefundNo, request.Amount, request.Currency, request.OriginalReferenceNo };
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = fx.VirtualHost.Amqp };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
-        {
-            var props = new RabbitMQ.Client.BasicProperties
-            {
-                ContentType = "application/vnd.masstransit+json",
-                MessageId = messageId.ToString(),
-                Persistent = true,
-                Headers = new Dictionary<string, object?> { [RequestTrace.TraceParentHeader] = RequestTrace.Format(firstSend) },
-            };
-            await channel.BasicPublishAsync("RefundWorker.Contracts:RefundRequested", string.Empty, mandatory: false, props,
-                Admin.AdminFixture.Envelope("urn:message:RefundWorker.Contracts:RefundRequested", poison, messageId));
-        }
+        await fx.PublishRawAsync("RefundWorker.Contracts:RefundRequested",
+            Admin.AdminFixture.Envelope("urn:message:RefundWorker.Contracts:RefundRequested", poison, messageId), messageId.ToString(),
+            new Dictionary<string, object?> { [RequestTrace.TraceParentHeader] = RequestTrace.Format(firstSend) });
 
         var letterId = await Admin.AdminFixture.EventuallyAsync(async () =>
             await fx.Database.ScalarAsync<Guid?>("SELECT id FROM dead_letters WHERE message_id = $1", messageId.ToString()) is { } id ? (object)id : null,
