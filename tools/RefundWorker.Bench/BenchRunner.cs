@@ -115,7 +115,7 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
 
         var result = new BenchResult(scenario, name, count, arrived.Count, arrived.Count / elapsed.TotalSeconds,
             cpu.TotalMicroseconds / Math.Max(1, arrived.Count), commits / (double)count,
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), ProcessStats.PeakRssMb(pid), outcomes, load);
+            LatencyStages.Percentile(latencies, 0.50), LatencyStages.Percentile(latencies, 0.99), ProcessStats.PeakRssMb(pid), outcomes, load);
         output.WriteLine($"  {result.PerSecond:0}/s, {result.CpuMicrosPerRefund:0} µs CPU/refund, {result.CommitsPerRefund:0.00} commits/refund, p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms ({outcomes})");
         if (arrived.Count >= 2 * Slice)
         {
@@ -124,6 +124,14 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
             var slices = Enumerable.Range(0, times.Length / Slice)
                 .Select(k => Slice / Stopwatch.GetElapsedTime(times[k * Slice], times[((k + 1) * Slice) - 1]).TotalSeconds).ToList();
             output.WriteLine($"  per {Slice:N0} outcomes: {string.Join(", ", slices.Select(v => $"{v:N0}/s"))}; last against first {slices[^1] / slices[0]:P0}");
+        }
+
+        if (worker && arrived.Count > 0 && arrived.Count <= 100_000)
+        {
+            var batchIds = ids.ToHashSet();
+            await LatencyStages.PrintAsync(settings.WorkerPostgres,
+                _publishedAt.Where(p => batchIds.Contains(p.Key)).ToDictionary(),
+                _arrivals.All.Where(a => batchIds.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value.At), output, ct);
         }
 
         return result;
@@ -197,9 +205,6 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
 
         return previous;
     }
-
-    private static double Percentile(double[] sorted, double p)
-        => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private void Print(List<BenchResult> results)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RefundWorker.Operations;
 using RefundWorker.Options;
 
 namespace RefundWorker.Availability;
@@ -64,7 +65,7 @@ public sealed class DatabaseGate(
     : BackgroundService
 {
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
     private GateStatus _status = new(GateState.Starting, "PostgreSQL has not been probed yet", time.GetUtcNow());
     private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<ProbeResult> _nextProbe = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -250,17 +251,8 @@ public sealed class DatabaseGate(
         }
     }
 
-    private void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A probe is already due.
-        }
-    }
+    // A probe already due covers this one.
+    private void Wake() => _wake.Set();
 
     public override void Dispose()
     {

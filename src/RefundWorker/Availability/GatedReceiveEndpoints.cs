@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using RefundWorker.Operations;
 using RefundWorker.Options;
 
 namespace RefundWorker.Availability;
@@ -29,7 +30,7 @@ public sealed class GatedReceiveEndpoints(
 
     private readonly Lock _lock = new();
     private readonly Dictionary<Uri, Entry> _endpoints = [];
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Puts the endpoint under the gate (call from a consumer definition's ConfigureConsumer).</summary>
     public void Attach(IReceiveEndpointConfigurator endpoint) => endpoint.ConnectReceiveEndpointObserver(this);
@@ -132,19 +133,7 @@ public sealed class GatedReceiveEndpoints(
         }
     }
 
-    private void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    private void Wake() => _wake.Set();
 
     Task IReceiveEndpointObserver.Ready(ReceiveEndpointReady ready)
     {

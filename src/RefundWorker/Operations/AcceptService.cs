@@ -96,11 +96,14 @@ public sealed class AcceptService(
     private async Task<AcceptResult> AcceptOnceAsync(IReadOnlyList<Prepared> items, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var valid = items.Where(p => p.Row.State != OperationState.Rejected).Select(p => p.Row).ToList();
+        // A stable order keeps two batches that share keys from waiting on each other in opposite orders. The sort
+        // text is built once per row, not twice per comparison.
+        var valid = items.Where(p => p.Row.State != OperationState.Rejected)
+            .Select(p => (Key: OperationKey.Of(p.Row).SortText, p.Row))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => p.Row)
+            .ToList();
         var rejected = items.Where(p => p.Row.State == OperationState.Rejected).Select(p => p.Row).ToList();
-
-        // A stable order keeps two batches that share keys from waiting on each other in opposite orders.
-        valid.Sort(static (a, b) => string.CompareOrdinal(OperationKey.Of(a).SortText, OperationKey.Of(b).SortText));
 
         var duplicates = 0;
         var republish = new List<Operation>();

@@ -15,19 +15,10 @@ public sealed class OperationScheduler(
     OperationStore store, OperationExecutor executor, LeaseKeeper leases, Availability.DatabaseGate gate, WorkerNode node, IOptions<WorkerOptions> options, TimeProvider time, ILogger<OperationScheduler> logger)
     : BackgroundService
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Look now rather than at the next poll (tests, and after a batch was deferred).</summary>
-    public void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
+    public void Wake() => _wake.Set();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -116,10 +116,25 @@ public static class RequestStorageRules
         }
 
         // The provider's table usually names a shorter limit already; the column's is added only when it did not.
-        if (maxLength is int max && value.Length > max && !errors.Any(e => e.Field == field && e.Rule.StartsWith("maxLength:", StringComparison.Ordinal)))
+        if (maxLength is int max && value.Length > max && !HasMaxLengthError(errors, field))
         {
             errors.Add(new RejectionError(field, $"maxLength:{max}", $"{field} is {value.Length} characters, at most {max} can be recorded."));
         }
+    }
+
+    // A loop, not errors.Any(lambda): the lambda's closure over field was allocated on every call to Text, for
+    // every text field of every request, though the check runs only for the rare over-long value.
+    private static bool HasMaxLengthError(List<RejectionError> errors, string field)
+    {
+        foreach (var e in errors)
+        {
+            if (e.Field == field && e.Rule.StartsWith("maxLength:", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Amount(List<RejectionError> errors, decimal? amount)

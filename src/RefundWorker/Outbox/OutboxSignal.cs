@@ -1,3 +1,5 @@
+using RefundWorker.Operations;
+
 namespace RefundWorker.Outbox;
 
 /// <summary>
@@ -7,19 +9,10 @@ namespace RefundWorker.Outbox;
 /// </summary>
 public sealed class OutboxSignal
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _signal = new();
 
-    public void Notify()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: one wake-up covers every commit before it.
-        }
-    }
+    /// <summary>Already signalled: one wake-up covers every commit before it.</summary>
+    public void Notify() => _signal.Set();
 
-    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => await _signal.WaitAsync(timeout, ct);
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }
