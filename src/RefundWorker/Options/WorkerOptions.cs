@@ -17,8 +17,13 @@ public sealed class WorkerOptions
     /// </summary>
     public string? NodeId { get; set; }
 
-    /// <summary>Provider calls in flight at once in this process, all providers together.</summary>
-    public int Concurrency { get; set; } = 256;
+    /// <summary>
+    /// Provider calls in flight at once in this process, all providers together. Each provider's own limit is sized
+    /// below this by Little's law (<see cref="ProviderWorkerOptions.SizeConcurrency"/>), so this only has to leave
+    /// room for it: at 256, 200 ms calls were capped at 256 / 0.2 s = 1,280/s and an accepted refund waited about
+    /// half a second for a slot (README "Performance"); the per-provider upper bound is 1,024 too.
+    /// </summary>
+    public int Concurrency { get; set; } = 1024;
 
     /// <summary>Requests accepted in one PostgreSQL transaction (MassTransit batch size).</summary>
     public int AcceptBatchSize { get; set; } = 100;

@@ -39,7 +39,7 @@ public sealed class ThroughputBenchmark(ProcessFixture fx, ITestOutputHelper out
             }
         }
 
-        // The worker runs as its own process with production defaults (Worker:Concurrency 256), so its CPU can be
+        // The worker runs as its own process with production defaults (Worker:Concurrency 1024), so its CPU can be
         // told apart from the sandbox's and the test's.
         var settings = fx.WorkerSettings();
         settings.Remove("Worker:Concurrency");
