@@ -128,10 +128,8 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
 
         if (worker && arrived.Count > 0 && arrived.Count <= 100_000)
         {
-            var batchIds = ids.ToHashSet();
-            await LatencyStages.PrintAsync(settings.WorkerPostgres,
-                _publishedAt.Where(p => batchIds.Contains(p.Key)).ToDictionary(),
-                _arrivals.All.Where(a => batchIds.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value.At), output, ct);
+            await LatencyStages.PrintAsync(settings.WorkerPostgres, [.. ids.Where(_arrivals.All.ContainsKey)],
+                id => _publishedAt[id], id => _arrivals.All[id].At, output, ct);
         }
 
         return result;

@@ -27,9 +27,10 @@ public static class LatencyStages
         "outcome committed -> event confirmed", "event confirmed -> arrives",
     ];
 
-    /// <summary>One line per stage: p50 / p99 / max in ms, over the refunds of one batch.</summary>
+    /// <summary>One line per stage: p50 / p99 / max in ms, over <paramref name="ids"/> (the batch's arrived
+    /// refunds); <paramref name="publishedAt"/> and <paramref name="arrivedAt"/> give their Stopwatch timestamps.</summary>
     public static async Task PrintAsync(
-        string connectionString, IReadOnlyDictionary<Guid, long> publishedAt, IReadOnlyDictionary<Guid, long> arrivedAt, TextWriter output, CancellationToken ct)
+        string connectionString, Guid[] ids, Func<Guid, long> publishedAt, Func<Guid, long> arrivedAt, TextWriter output, CancellationToken ct)
     {
         // Stopwatch timestamps to wall-clock time: one reading of both, now.
         var wallNow = DateTimeOffset.UtcNow;
@@ -40,7 +41,7 @@ public static class LatencyStages
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(Sql, connection);
-        command.Parameters.AddWithValue("ids", publishedAt.Keys.Where(arrivedAt.ContainsKey).ToArray());
+        command.Parameters.AddWithValue("ids", ids);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -52,9 +53,9 @@ public static class LatencyStages
             var id = reader.GetGuid(0);
             DateTimeOffset[] points =
             [
-                Wall(publishedAt[id]), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
+                Wall(publishedAt(id)), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5),
-                Wall(arrivedAt[id]),
+                Wall(arrivedAt(id)),
             ];
             for (var s = 0; s < stages.Length; s++)
             {
