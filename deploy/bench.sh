@@ -9,7 +9,8 @@
 #   BENCH_LATENCIES=0,200      provider latencies (ms) measured, one scenario each
 #   BENCH_WARMUP=500           unmeasured refunds each consumer gets first
 #   BENCH_RATE=1000            also a steady scenario: published at that rate (at least 10 s of it), 0 ms provider
-#   BENCH_BACKLOG=1000000      also the backlog scenario (worker only): that many published at once
+#   BENCH_BACKLOG=1000000      also the backlog scenario (worker only): the worker is stopped, that many are
+#                              published, and the worker is started on the full queue
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -100,6 +101,14 @@ export Snap__Providers__nicepay__PrivateKeyPath="$KEYS/nicepay-merchant-private.
 
 say "starting the worker on $WORKER_URL"
 ASPNETCORE_URLS="$WORKER_URL" start_background worker 8180 dotnet "$(dll src/RefundWorker RefundWorker)" run
+# The backlog scenario stops the worker, publishes the backlog, and starts it again with this script (the same
+# command; the environment is inherited), which records the new pid where clean-up looks for it.
+cat >"$STATE/start-worker.sh" <<EOF
+#!/usr/bin/env bash
+ASPNETCORE_URLS="$WORKER_URL" setsid dotnet "$(dll src/RefundWorker RefundWorker)" run >>"$STATE/worker.log" 2>&1 &
+echo \$! >"$STATE/worker.pid"
+EOF
+export BENCH_WORKER_START="$STATE/start-worker.sh"
 wait_for "the worker" "$STATE/worker.log" curl -fsS "$WORKER_URL/health/ready"
 
 say "starting the textbook consumer"

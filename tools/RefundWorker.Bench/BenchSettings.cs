@@ -5,7 +5,7 @@ namespace RefundWorker.Bench;
 /// <summary>What `./build.sh bench` hands the runner, all from the environment.</summary>
 public sealed record BenchSettings(
     string RabbitMqUri, string WorkerPostgres, string TextbookPostgres, Uri SandboxUrl, int WorkerPid, int TextbookPid,
-    int Count, int Warmup, int[] LatenciesMs, int SteadyRate, int Backlog, TimeSpan Timeout)
+    int Count, int Warmup, int[] LatenciesMs, int SteadyRate, int Backlog, TimeSpan Timeout, string? WorkerStartScript)
 {
     public static BenchSettings FromEnvironment()
     {
@@ -20,6 +20,7 @@ public sealed record BenchSettings(
             Need("ConnectionStrings__RabbitMq"), Need("ConnectionStrings__Postgres"), Need("Bench__TextbookPostgres"),
             new Uri(Need("BENCH_SANDBOX_URL")), Int("BENCH_WORKER_PID", 0), Int("BENCH_TEXTBOOK_PID", 0),
             Int("BENCH_COUNT", 2_000), Int("BENCH_WARMUP", 500), latencies, Int("BENCH_RATE", 0), Int("BENCH_BACKLOG", 0),
-            TimeSpan.FromSeconds(Int("BENCH_TIMEOUT_SECONDS", 600)));
+            TimeSpan.FromSeconds(Int("BENCH_TIMEOUT_SECONDS", 600)),
+            Environment.GetEnvironmentVariable("BENCH_WORKER_START") is { Length: > 0 } script ? script : null);
     }
 }
