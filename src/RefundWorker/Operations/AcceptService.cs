@@ -56,7 +56,7 @@ public sealed class AcceptService(
             op.State = OperationState.Sending;
             op.NextAttemptAt = now;
             op.LeaseOwner = node.Id;
-            op.LeaseToken = Guid.NewGuid();
+            op.LeaseToken = BufferedGuids.NewRandom();
             op.LeaseUntil = now + options.Value.LeaseDuration;
             prepared.Add(new Prepared(op, op));
         }
@@ -260,7 +260,7 @@ public sealed class AcceptService(
         errors = RequestStorageRules.ForStorage(errors);
         var r = op.Copy();
         RequestStorageRules.ForStorage(r);
-        r.Id = Guid.CreateVersion7(now);
+        r.Id = BufferedGuids.NewVersion7(now);
         r.State = OperationState.Rejected;
         r.NextAttemptAt = null;
         r.LeaseOwner = null;

@@ -16,7 +16,7 @@ public static class OperationFactory
     {
         var op = new Operation
         {
-            Id = Guid.CreateVersion7(now),
+            Id = BufferedGuids.NewVersion7(now),
             Kind = OperationKind.Refund,
             RequestId = m.RequestId,
             Provider = (m.Provider ?? string.Empty).Trim(),
@@ -44,7 +44,7 @@ public static class OperationFactory
     {
         var op = new Operation
         {
-            Id = Guid.CreateVersion7(now),
+            Id = BufferedGuids.NewVersion7(now),
             Kind = OperationKind.Cancel,
             RequestId = m.RequestId,
             Provider = (m.Provider ?? string.Empty).Trim(),

@@ -6,5 +6,5 @@ namespace RefundWorker.Operations;
 public sealed record OutboxEnvelope(Guid Id, string Type, string Payload)
 {
     public static OutboxEnvelope For<T>(T message, DateTimeOffset now) where T : class
-        => new(Guid.CreateVersion7(now), typeof(T).FullName!, JsonSerializer.Serialize(message, OperationFactory.Json));
+        => new(BufferedGuids.NewVersion7(now), typeof(T).FullName!, JsonSerializer.Serialize(message, OperationFactory.Json));
 }
