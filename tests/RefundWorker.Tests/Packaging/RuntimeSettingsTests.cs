@@ -11,7 +11,7 @@ namespace RefundWorker.Tests.Packaging;
 public sealed class RuntimeSettingsTests
 {
     [Fact]
-    public void Should_ship_workstation_gc_without_background_collection_and_without_dynamic_pgo()
+    public void Should_ship_workstation_gc_without_background_collection_without_dynamic_pgo_and_without_thread_pool_spinning()
     {
         // The referenced worker's runtimeconfig is copied next to the test assembly.
         var path = Path.Combine(AppContext.BaseDirectory, "RefundWorker.runtimeconfig.json");
@@ -21,6 +21,7 @@ public sealed class RuntimeSettingsTests
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean(), "System.GC.Server");
         Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean(), "System.GC.Concurrent");
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), "System.Runtime.TieredPGO");
+        Assert.Equal("0", properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").ToString());
     }
 
     [Fact]
