@@ -11,9 +11,7 @@ public static class ProcessStats
     /// <summary>utime + stime of <paramref name="pid"/>, all threads.</summary>
     public static TimeSpan Cpu(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // The command name (field 2) may hold spaces and parentheses: count fields after its closing ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = StatFields(pid);
         var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
         var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromSeconds((utime + stime) / TicksPerSecond);
@@ -32,6 +30,27 @@ public static class ProcessStats
         }
 
         return double.NaN;
+    }
+
+    /// <summary>Whether <paramref name="pid"/> exists and is not a zombie its parent has yet to reap.</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            return StatFields(pid)[0] != "Z";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    // The fields of /proc/<pid>/stat from the third (state) on. The command name (field 2) may hold spaces and
+    // parentheses: fields are counted after its closing ')'.
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(' ', l) : "";

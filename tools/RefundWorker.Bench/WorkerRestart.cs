@@ -20,7 +20,7 @@ public static class WorkerRestart
         }
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (IsRunning(pid))
+        while (ProcessStats.IsRunning(pid))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -45,19 +45,5 @@ public static class WorkerRestart
 
         var pidFile = Path.Combine(Path.GetDirectoryName(script)!, "worker.pid");
         return int.Parse((await File.ReadAllTextAsync(pidFile, ct)).Trim(), CultureInfo.InvariantCulture);
-    }
-
-    // Gone, or a zombie its parent has not reaped yet.
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[stat.LastIndexOf(')') + 2] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 }
