@@ -18,7 +18,9 @@ namespace RefundWorker.Operations;
 /// (<c>RateLimitPerSecond</c>, <see cref="PacingRateLimiter"/>), the lease fence (<see cref="LeaseKeeper.FenceAsync"/>) and a timeout guard around the SNAP client (which has its own
 /// per-provider HTTP timeout). The fence runs last, when the call can actually start, so time spent waiting for
 /// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
-/// heartbeat and spends no attempt.
+/// heartbeat and spends no attempt. A rate-limited request passes the rate limiter a second time right before the
+/// wire (<see cref="PacingRateLimiter.WaitToSendAsync"/>), after the fence and the attempt trail, so a stall in
+/// those steps cannot send the permits granted meanwhile together.
 /// </summary>
 public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger, ProviderConcurrency? concurrency = null)
 {
@@ -41,7 +43,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         activity?.SetTag("refundworker.partner_refund_no", op.PartnerRefundNo);
         var pipelines = Pipelines(provider);
         var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
-        var state = new CallState(client, leases, journal, provider, op, kind, externalId, pipelines.Rate, pipelines.Timeout, callTimeout, time);
+        var state = new CallState(client, leases, journal, provider, op, kind, externalId, pipelines.Rate, pipelines.Pacer, pipelines.Timeout, callTimeout, time);
         ProviderCall call;
         try
         {
@@ -138,17 +140,16 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
             .Build();
         // The rate token is taken inside the call (CallState.RunAsync), after the permit and the access token: a token
         // taken while still waiting for either would let calls burst above the rate when they free up.
-        var rate = o.RateLimitPerSecond is { } perSecond
-            ? new ResiliencePipelineBuilder { TimeProvider = time }.AddRateLimiter(new PacingRateLimiter(perSecond, queueLimit: 100_000, time)).Build()
-            : null;
-        return new CallPipelines(admission, rate, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
+        var pacer = o.RateLimitPerSecond is { } perSecond ? new PacingRateLimiter(perSecond, queueLimit: 100_000, time) : null;
+        var rate = pacer is null ? null : new ResiliencePipelineBuilder { TimeProvider = time }.AddRateLimiter(pacer).Build();
+        return new CallPipelines(admission, rate, pacer, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
     });
 
-    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, ResiliencePipeline Timeout);
+    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, PacingRateLimiter? Pacer, ResiliencePipeline Timeout);
 
     private sealed class CallState(
         SnapClient client, LeaseKeeper leases, AttemptJournal journal, SnapProvider provider, Operation op, CallKind kind, string externalId,
-        ResiliencePipeline? rate, ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
+        ResiliencePipeline? rate, PacingRateLimiter? pacer, ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
     {
         /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
@@ -183,6 +184,13 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
             {
                 await journal.RecordAsync(op.Id, kind, provider.Name, id, time.GetUtcNow(), token);
                 Started = true;
+                if (pacer is not null)
+                {
+                    // Spaced from the previous actual send (the permit was spaced from the previous permit). Waits
+                    // inside the timeout guard, which the fence's lease covers; a guard that fires here reports the
+                    // outcome unknown, which the id already on the trail lets a status query settle.
+                    await pacer.WaitToSendAsync(token);
+                }
             };
             if (kind == CallKind.Query)
             {

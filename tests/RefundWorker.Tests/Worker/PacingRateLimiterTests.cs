@@ -5,7 +5,8 @@ namespace RefundWorker.Tests.Worker;
 
 /// <summary>
 /// The provider rate limit's own clockwork, on a fake clock: callers go one interval apart in arrival order, no
-/// sliding second ever holds more than the rate however they arrive, and a late timer never lets a queue out at once.
+/// sliding second ever holds more than the rate however they arrive, a late timer never lets a queue out at once, and
+/// requests whose permits were granted before a stall reach the wire one interval apart.
 /// </summary>
 public sealed class PacingRateLimiterTests
 {
@@ -88,6 +89,57 @@ public sealed class PacingRateLimiterTests
         Assert.All(waiting.Skip(1), w => Assert.False(w.IsCompleted, "a stall let the queue out at once"));
         time.Advance(Interval);
         await waiting[1].WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Should_space_the_sends_of_permits_granted_during_a_stall_and_grant_no_permit_until_they_went()
+    {
+        // Three permits granted one interval apart; the work behind them stalls (a PostgreSQL lock) and all three
+        // reach the wire at the same instant, with a fourth caller waiting for a permit.
+        var time = new FakeTimeProvider();
+        using var limiter = new PacingRateLimiter(5, queueLimit: 100, time);
+        for (var k = 0; k < 3; k++)
+        {
+            using var permit = await limiter.AcquireAsync();
+            Assert.True(permit.IsAcquired);
+            time.Advance(Interval);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var sends = Enumerable.Range(0, 3).Select(_ => limiter.WaitToSendAsync(CancellationToken.None).AsTask()).ToList();
+        var fourth = limiter.AcquireAsync().AsTask();
+
+        await sends[0].WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(20);
+        Assert.False(sends[1].IsCompleted, "two sends of one stall went together");
+        Assert.False(fourth.IsCompleted, "a permit was granted while sends of the stall waited");
+        time.Advance(Interval);
+        await sends[1].WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.Delay(20);
+        Assert.False(sends[2].IsCompleted, "two sends of one stall went together");
+        Assert.False(fourth.IsCompleted, "a permit was granted while a send of the stall waited");
+        time.Advance(Interval);
+        await sends[2].WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True((await fourth.WaitAsync(TimeSpan.FromSeconds(5))).IsAcquired);
+    }
+
+    [Fact]
+    public async Task Should_let_a_send_go_at_once_when_the_previous_send_is_an_interval_old()
+    {
+        var time = new FakeTimeProvider();
+        using var limiter = new PacingRateLimiter(5, queueLimit: 100, time);
+        using var permit = await limiter.AcquireAsync();
+        await limiter.WaitToSendAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        var early = limiter.WaitToSendAsync(CancellationToken.None).AsTask();
+        await Task.Delay(20);
+        Assert.False(early.IsCompleted, "a send went sooner than one interval after the previous one");
+        time.Advance(Interval);
+        await early.WaitAsync(TimeSpan.FromSeconds(5));
+
+        time.Advance(Interval);
+        Assert.True(limiter.WaitToSendAsync(CancellationToken.None).AsTask().IsCompletedSuccessfully, "a send waited though the last was an interval old");
     }
 
     [Fact]

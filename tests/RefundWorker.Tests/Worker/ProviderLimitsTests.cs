@@ -35,7 +35,38 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         await AssertRateKeptAsync(WorkerFixture.SlowTokenProvider);
     }
 
-    private async Task AssertRateKeptAsync(string provider)
+    [Fact]
+    public async Task Should_keep_the_rate_when_the_attempt_trail_stalls_between_the_permit_and_the_wire()
+    {
+        // Every call is written to the attempt trail after its rate permit and before the wire. A lock on the trail's
+        // table holds each permitted call at that step for 2.5 s while permits keep coming: were they let go as they
+        // stood when the lock went, some 12 calls would reach the provider at once.
+        await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, async originals =>
+        {
+            await WaitUntilBookedAsync(WorkerFixture.RateLimitedProvider, originals, 3);
+            await using var connection = await fx.Database.DataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var lockTrail = new Npgsql.NpgsqlCommand("LOCK TABLE attempts IN EXCLUSIVE MODE", connection, tx))
+            {
+                await lockTrail.ExecuteNonQueryAsync();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await tx.CommitAsync();
+        });
+    }
+
+    private async Task WaitUntilBookedAsync(string provider, IReadOnlyList<string> originals, int booked)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (originals.Count(o => fx.Sandbox.Ledger.Find(provider, o)?.Refunds.Count > 0) < booked)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {booked} refunds booked in 30 s");
+            await Task.Delay(10);
+        }
+    }
+
+    private async Task AssertRateKeptAsync(string provider, Func<IReadOnlyList<string>, Task>? meanwhile = null)
     {
         const int count = 20;
         var requests = Enumerable.Range(0, count).Select(_ =>
@@ -45,6 +76,11 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         }).ToList();
 
         await Task.WhenAll(requests.Select(r => fx.PublishAsync(r.Request)));
+        if (meanwhile is not null)
+        {
+            await meanwhile([.. requests.Select(r => r.Original.OriginalReferenceNo)]);
+        }
+
         await fx.Outcomes.WaitForAllAsync([.. requests.Select(r => r.Request.RequestId)], TimeSpan.FromSeconds(60));
 
         foreach (var (request, _) in requests)
