@@ -18,6 +18,7 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
     {
         fx.Sandbox.Faults.ClearScript("nicepay");
         fx.Sandbox.Faults.ClearScript(WorkerFixture.SlowTokenProvider);
+        fx.Sandbox.Faults.ClearScript(WorkerFixture.RateLimitedProvider);
         return Task.CompletedTask;
     }
 
@@ -56,6 +57,17 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task Should_count_the_retry_after_a_refused_access_token_against_the_rate()
+    {
+        // Every refund's first send is refused with 401xx01 (token no longer valid); the client fetches a new token
+        // and sends again. That retry is a second call to the provider and must wait its turn like any other: were it
+        // sent at once, the provider would see 10 calls a second at a limit of 5.
+        fx.Sandbox.Faults.Script(WorkerFixture.RateLimitedProvider, SandboxOperation.Refund,
+            [.. Enumerable.Range(0, 20).SelectMany(_ => new[] { FaultStep.Respond("4017801", "Invalid Token (B2B)"), FaultStep.Of(FaultKind.None) })]);
+        await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, callsPerRefund: 2);
+    }
+
     private async Task WaitUntilBookedAsync(string provider, IReadOnlyList<string> originals, int booked)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -66,7 +78,8 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         }
     }
 
-    private async Task AssertRateKeptAsync(string provider, Func<IReadOnlyList<string>, Task>? meanwhile = null)
+    /// <param name="callsPerRefund">Calls the provider sees per refund booked (2 when each is refused once first).</param>
+    private async Task AssertRateKeptAsync(string provider, Func<IReadOnlyList<string>, Task>? meanwhile = null, int callsPerRefund = 1)
     {
         const int count = 20;
         var requests = Enumerable.Range(0, count).Select(_ =>
@@ -86,20 +99,28 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         foreach (var (request, _) in requests)
         {
             var succeeded = Assert.IsType<RefundSucceeded>(fx.Outcomes.For(request.RequestId)[0].Message);
-            Assert.Equal(1, succeeded.Attempts);
+            // Waiting spends no attempt. (Refusals are scripted in call order, not per refund: a retry can draw the
+            // next refusal, and its refund sends again later.)
+            if (callsPerRefund == 1)
+            {
+                Assert.Equal(1, succeeded.Attempts);
+            }
         }
 
         // The provider's own clock: when it booked each refund.
         var times = requests.Select(r => fx.Sandbox.Ledger.Find(provider, r.Original.OriginalReferenceNo)!.Refunds.Single().RefundTime)
             .Order().ToList();
         var span = (times[^1] - times[0]).TotalSeconds;
-        // 20 calls at 5/s with no burst: the last starts at least 19 × 0.2 s after the first (less timer jitter).
-        Assert.True(span >= 3.4, $"20 calls took only {span:0.00} s at a limit of {WorkerFixture.RateLimitPerSecond}/s");
+        // 20 calls at 5/s with no burst: the last starts at least 19 × 0.2 s after the first (less timer jitter, 10%).
+        // With every refund refused once first, 40 calls: the first booking is the second call at the earliest and
+        // the last is the last call, 38 × 0.2 s later.
+        var least = 0.9 * (count - 1) * callsPerRefund / WorkerFixture.RateLimitPerSecond;
+        Assert.True(span >= least, $"{count} refunds of {callsPerRefund} call(s) took only {span:0.00} s at a limit of {WorkerFixture.RateLimitPerSecond}/s");
         for (var i = 0; i < times.Count; i++)
         {
             var inOneSecond = times.Count(t => t >= times[i] && t < times[i] + TimeSpan.FromSeconds(1));
             Assert.True(inOneSecond <= WorkerFixture.RateLimitPerSecond + 1,
-                $"{inOneSecond} calls within one second; booked at +{string.Join(", +", times.Select(t => $"{(t - times[0]).TotalSeconds:0.000}"))} s");
+                $"{inOneSecond} refunds booked within one second ({callsPerRefund} call(s) each); booked at +{string.Join(", +", times.Select(t => $"{(t - times[0]).TotalSeconds:0.000}"))} s");
         }
     }
 
