@@ -46,6 +46,27 @@ public sealed class SnapClientTests
     }
 
     [Fact]
+    public async Task Should_stamp_and_sign_the_request_when_the_sending_hook_lets_it_go_not_before()
+    {
+        // The hook records the call and may hold it for its turn under the provider's rate limit: X-TIMESTAMP is the
+        // moment of sending, and the signature covers that timestamp.
+        var time = new FakeTimeProvider(Now);
+        var (client, server) = Create(time);
+        SnapSendingHook heldForTwoMinutes = (_, _) =>
+        {
+            time.Advance(TimeSpan.FromMinutes(2));
+            return ValueTask.CompletedTask;
+        };
+
+        await client.RefundAsync(Providers.Nicepay(), Requests.Nicepay(), "41807553358950093184", CancellationToken.None, heldForTwoMinutes);
+
+        var sent = Assert.Single(server.Transactions);
+        Assert.Equal("2024-12-31T10:13:40+07:00", sent.Headers["X-TIMESTAMP"]);
+        Assert.True(SnapSignature.VerifySymmetric("merchant-client-secret-0001", "POST", "/api/v1.0/qr/qr-mpm-refund", "token-1",
+            JsonMinifier.Minify(sent.Body), sent.Headers["X-TIMESTAMP"], sent.Headers["X-SIGNATURE"]));
+    }
+
+    [Fact]
     public async Task Should_reproduce_the_nicepay_vector_signature_when_inputs_match()
     {
         // Token and timestamp as in vectors.json transaction[0]: the X-SIGNATURE sent must be the vector's.

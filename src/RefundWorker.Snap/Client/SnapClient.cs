@@ -216,6 +216,14 @@ public sealed class SnapClient
                 null);
         }
 
+        // The caller records the X-EXTERNAL-ID before it goes on the wire; if it cannot, nothing is sent. It may also
+        // hold the request for its turn under the provider's rate limit, so the timestamp and signature come after:
+        // X-TIMESTAMP is the moment of sending.
+        if (onSending is not null)
+        {
+            await onSending(externalId, cancellationToken).ConfigureAwait(false);
+        }
+
         var timestamp = SnapTimestamp.Now(_time);
         var signature = SnapSignature.SignSymmetric(provider.ClientSecret, "POST", endpoint.SignedPath, token, body, timestamp);
 
@@ -233,12 +241,6 @@ public sealed class SnapClient
         if (provider.Origin is not null)
         {
             headers.TryAddWithoutValidation("ORIGIN", provider.Origin);
-        }
-
-        // The caller records the X-EXTERNAL-ID before it goes on the wire; if it cannot, nothing is sent.
-        if (onSending is not null)
-        {
-            await onSending(externalId, cancellationToken).ConfigureAwait(false);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
