@@ -100,15 +100,18 @@ export Snap__Providers__nicepay__ClientSecret=sandbox-nicepay-client-secret
 export Snap__Providers__nicepay__PrivateKeyPath="$KEYS/nicepay-merchant-private.pem"
 
 say "starting the worker on $WORKER_URL"
-ASPNETCORE_URLS="$WORKER_URL" start_background worker 8180 dotnet "$(dll src/RefundWorker RefundWorker)" run
-# The backlog scenario stops the worker, publishes the backlog, and starts it again with this script (the same
-# command; the environment is inherited), which records the new pid where clean-up looks for it.
+# The worker's one start command, in a script: run here once, and again by the backlog scenario after it has stopped
+# the worker and published the backlog (the environment is inherited). It records the pid where clean-up looks.
 cat >"$STATE/start-worker.sh" <<EOF
 #!/usr/bin/env bash
 ASPNETCORE_URLS="$WORKER_URL" setsid dotnet "$(dll src/RefundWorker RefundWorker)" run >>"$STATE/worker.log" 2>&1 &
 echo \$! >"$STATE/worker.pid"
 EOF
 export BENCH_WORKER_START="$STATE/start-worker.sh"
+port_free 8180 || { echo "port 8180 is taken by another process: stop it first (ss -ltnp | grep 8180)" >&2; exit 1; }
+: >"$STATE/worker.log"
+bash "$BENCH_WORKER_START"
+started+=("worker")
 wait_for "the worker" "$STATE/worker.log" curl -fsS "$WORKER_URL/health/ready"
 
 say "starting the textbook consumer"
