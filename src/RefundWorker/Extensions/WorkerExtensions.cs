@@ -34,6 +34,7 @@ public static class WorkerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerNode>();
         services.AddSingleton<ProviderConcurrency>();
+        services.AddSingleton<FleetPacing>();
         services.AddSingleton<ProviderGateway>();
         services.AddSingleton<AcceptService>();
 

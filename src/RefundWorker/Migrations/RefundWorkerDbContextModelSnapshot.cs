@@ -991,6 +991,23 @@ namespace RefundWorker.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("RefundWorker.Persistence.ProviderPacing", b =>
+                {
+                    b.Property<string>("Provider")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTimeOffset>("NextSend")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_send");
+
+                    b.HasKey("Provider")
+                        .HasName("pk_provider_pacing");
+
+                    b.ToTable("provider_pacing", (string)null);
+                });
+
             modelBuilder.Entity("RefundWorker.Persistence.RepeatedRequest", b =>
                 {
                     b.Property<Guid>("RequestId")

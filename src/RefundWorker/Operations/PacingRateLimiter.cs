@@ -22,6 +22,12 @@ namespace RefundWorker.Operations;
 /// granted, so a stall's bunch drains at the provider's rate instead of lengthening every later call's wait.
 /// In normal running a request passes the second stage at once or within a few milliseconds.
 /// </para>
+/// <para>
+/// Between the two stages the call books its slot in the fleet (<see cref="FleetPacing"/>, the limit shared by all
+/// replicas) under <see cref="HoldingPermitsAsync{T}"/>: while a call of this replica waits for its fleet slot, this
+/// replica grants no new permit, so each replica has about one call in the fleet's queue and the waits stay within a
+/// few intervals however many replicas share the limit.
+/// </para>
 /// </summary>
 public sealed class PacingRateLimiter : RateLimiter
 {
@@ -37,6 +43,7 @@ public sealed class PacingRateLimiter : RateLimiter
     private readonly int _queueLimit;
     private long _lastGrant;
     private long _lastSend;
+    private int _holds;
     private long _successful;
     private long _failed;
     private bool _disposed;
@@ -66,7 +73,7 @@ public sealed class PacingRateLimiter : RateLimiter
             lock (_lock)
             {
                 var now = _time.GetTimestamp();
-                return _waiters.Count == 0 && _senders.Count == 0 && now - _lastGrant >= _interval && now - _lastSend >= _interval
+                return _waiters.Count == 0 && _senders.Count == 0 && _holds == 0 && now - _lastGrant >= _interval && now - _lastSend >= _interval
                     ? _time.GetElapsedTime(Math.Max(_lastGrant, _lastSend) + _interval, now)
                     : null;
             }
@@ -79,7 +86,7 @@ public sealed class PacingRateLimiter : RateLimiter
         {
             return new RateLimiterStatistics
             {
-                CurrentAvailablePermits = _waiters.Count == 0 && _senders.Count == 0 && _time.GetTimestamp() - _lastGrant >= _interval ? 1 : 0,
+                CurrentAvailablePermits = _waiters.Count == 0 && _senders.Count == 0 && _holds == 0 && _time.GetTimestamp() - _lastGrant >= _interval ? 1 : 0,
                 CurrentQueuedCount = _waiters.Count + _senders.Count,
                 TotalSuccessfulLeases = Interlocked.Read(ref _successful),
                 TotalFailedLeases = Interlocked.Read(ref _failed),
@@ -156,6 +163,33 @@ public sealed class PacingRateLimiter : RateLimiter
         await turn.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> (waiting for the call's slot in the fleet) with new permits held back until it
+    /// ends. Callers already waiting keep their places.
+    /// </summary>
+    public async Task<T> HoldingPermitsAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _holds++;
+        }
+
+        try
+        {
+            return await work(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (--_holds == 0)
+                {
+                    ScheduleNext();
+                }
+            }
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -177,7 +211,7 @@ public sealed class PacingRateLimiter : RateLimiter
     private bool TryGrantNow(int permitCount)
     {
         var now = _time.GetTimestamp();
-        if (_disposed || _waiters.Count > 0 || _senders.Count > 0 || now - _lastGrant < _interval)
+        if (_disposed || _waiters.Count > 0 || _senders.Count > 0 || _holds > 0 || now - _lastGrant < _interval)
         {
             return false;
         }
@@ -206,7 +240,7 @@ public sealed class PacingRateLimiter : RateLimiter
                 }
             }
 
-            while (now - _lastGrant >= _interval && _senders.Count == 0 && _waiters.Count > 0)
+            while (now - _lastGrant >= _interval && _senders.Count == 0 && _holds == 0 && _waiters.Count > 0)
             {
                 if (_waiters.GrantFirst(Granted))
                 {
@@ -222,7 +256,8 @@ public sealed class PacingRateLimiter : RateLimiter
     // Under _lock.
     private void ScheduleNext()
     {
-        if (_disposed || (_senders.Count == 0 && _waiters.Count == 0))
+        // Permits wait for the holds to end (HoldingPermitsAsync schedules again then); sends do not.
+        if (_disposed || (_senders.Count == 0 && (_waiters.Count == 0 || _holds > 0)))
         {
             return;
         }

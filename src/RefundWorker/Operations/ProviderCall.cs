@@ -35,6 +35,10 @@ public enum NotSentReason
 
     /// <summary>The attempt trail could not record the X-EXTERNAL-ID before sending (PostgreSQL away).</summary>
     AttemptNotRecorded,
+
+    /// <summary>The call's slot under the provider's rate limit, shared by the replicas, could not be booked in
+    /// PostgreSQL.</summary>
+    SlotNotBooked,
 }
 
 /// <summary>One provider call as the state machine sees it. <see cref="NotSent"/>: the pipeline held it back

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Npgsql;
 using RefundWorker.Options;
 using RefundWorker.Persistence;
 using RefundWorker.Snap;
@@ -20,9 +21,12 @@ namespace RefundWorker.Operations;
 /// permits never eats into the lease that covers the call. Waiting work keeps its lease through the keeper's
 /// heartbeat and spends no attempt. A rate-limited request passes the rate limiter a second time right before the
 /// wire (<see cref="PacingRateLimiter.WaitToSendAsync"/>), after the fence and the attempt trail, so a stall in
-/// those steps cannot send the permits granted meanwhile together.
+/// those steps cannot send the permits granted meanwhile together; between its permit and the fence it waits for its
+/// slot in the fleet (<see cref="FleetPacing"/>), so the replicas together keep the provider's limit.
 /// </summary>
-public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, AttemptJournal journal, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger, ProviderConcurrency? concurrency = null)
+public sealed class ProviderGateway(
+    SnapClient client, LeaseKeeper leases, AttemptJournal journal, FleetPacing fleet, IOptions<WorkerOptions> options, TimeProvider time, ILogger<ProviderGateway> logger,
+    ProviderConcurrency? concurrency = null)
 {
     private readonly ConcurrentDictionary<string, CallPipelines> _pipelines = new(StringComparer.OrdinalIgnoreCase);
     private readonly ProviderConcurrency _concurrency = concurrency ?? new ProviderConcurrency(options);
@@ -43,7 +47,7 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         activity?.SetTag("refundworker.partner_refund_no", op.PartnerRefundNo);
         var pipelines = Pipelines(provider);
         var callTimeout = options.Value.For(provider.Name).CallTimeout!.Value;
-        var state = new CallState(client, leases, journal, provider, op, kind, externalId, pipelines.Rate, pipelines.Pacer, pipelines.Timeout, callTimeout, time);
+        var state = new CallState(client, leases, journal, provider, op, kind, externalId, pipelines, callTimeout, time, fleet);
         ProviderCall call;
         try
         {
@@ -142,15 +146,18 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
         // taken while still waiting for either would let calls burst above the rate when they free up.
         var pacer = o.RateLimitPerSecond is { } perSecond ? new PacingRateLimiter(perSecond, queueLimit: 100_000, time) : null;
         var rate = pacer is null ? null : new ResiliencePipelineBuilder { TimeProvider = time }.AddRateLimiter(pacer).Build();
-        return new CallPipelines(admission, rate, pacer, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
+        var interval = o.RateLimitPerSecond is { } limit ? TimeSpan.FromSeconds(1 / limit) : TimeSpan.Zero;
+        return new CallPipelines(admission, rate, pacer, interval, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
     });
 
-    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, PacingRateLimiter? Pacer, ResiliencePipeline Timeout);
+    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, PacingRateLimiter? Pacer, TimeSpan Interval, ResiliencePipeline Timeout);
 
     private sealed class CallState(
         SnapClient client, LeaseKeeper leases, AttemptJournal journal, SnapProvider provider, Operation op, CallKind kind, string externalId,
-        ResiliencePipeline? rate, PacingRateLimiter? pacer, ResiliencePipeline timeout, TimeSpan callTimeout, TimeProvider time)
+        CallPipelines pipelines, TimeSpan callTimeout, TimeProvider time, FleetPacing fleet)
     {
+        private readonly PacingRateLimiter? _pacer = pipelines.Pacer;
+
         /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
 
@@ -158,12 +165,17 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
 
         public async ValueTask<ProviderCall> RunAsync(CancellationToken ct)
         {
-            if (rate is not null)
+            if (pipelines.Rate is not null)
             {
                 // The rate token as late as waiting stays free (no timeout guard runs yet): after the access token,
                 // so calls queued behind one token fetch cannot leave it together and reach the provider in a burst.
                 await client.WarmUpTokenAsync(provider, ct);
-                await rate.ExecuteAsync(static _ => ValueTask.CompletedTask, ct);
+                await pipelines.Rate.ExecuteAsync(static _ => ValueTask.CompletedTask, ct);
+                // Then the slot in the fleet, before the fence, so the wait for it does not eat the fenced lease.
+                if (!await _pacer!.HoldingPermitsAsync(WaitForFleetSlotAsync, ct))
+                {
+                    return NotSent(kind, externalId, time.GetUtcNow(), NotSentReason.SlotNotBooked, "the provider's shared rate slot could not be booked");
+                }
             }
 
             // The fence: permits are held, the call can start now. Only a lease that outlives the whole call (the
@@ -175,7 +187,27 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
                 return NotSent(kind, externalId, time.GetUtcNow(), reason, fence == FenceResult.Lost ? "lease lost to another holder" : "lease could not be confirmed");
             }
 
-            return await timeout.ExecuteAsync(static (s, token) => s.CallAsync(token), this, ct);
+            return await pipelines.Timeout.ExecuteAsync(static (s, token) => s.CallAsync(token), this, ct);
+        }
+
+        private async Task<bool> WaitForFleetSlotAsync(CancellationToken ct)
+        {
+            TimeSpan wait;
+            try
+            {
+                wait = await fleet.BookAsync(provider.Name, pipelines.Interval, ct);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return false;
+            }
+
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, ct);
+            }
+
+            return true;
         }
 
         private async ValueTask<ProviderCall> CallAsync(CancellationToken ct)
@@ -184,12 +216,12 @@ public sealed class ProviderGateway(SnapClient client, LeaseKeeper leases, Attem
             {
                 await journal.RecordAsync(op.Id, kind, provider.Name, id, time.GetUtcNow(), token);
                 Started = true;
-                if (pacer is not null)
+                if (_pacer is not null)
                 {
                     // Spaced from the previous actual send (the permit was spaced from the previous permit). Waits
                     // inside the timeout guard, which the fence's lease covers; a guard that fires here reports the
                     // outcome unknown, which the id already on the trail lets a status query settle.
-                    await pacer.WaitToSendAsync(token);
+                    await _pacer.WaitToSendAsync(token);
                 }
             };
             if (kind == CallKind.Query)

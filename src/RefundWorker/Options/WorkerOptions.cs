@@ -174,7 +174,7 @@ public sealed class ProviderWorkerOptions
 
     /// <summary>Calls started per second at most, in any sliding second (SNAP providers publish TPS limits; see
     /// Operations/PacingRateLimiter.cs). Unset: no limit. Work waiting for its turn keeps its place and its lease and
-    /// spends no attempt. Kept by each replica on its own: with N replicas, set the provider's limit divided by N, rounded down.</summary>
+    /// spends no attempt. Kept by all replicas together (Operations/FleetPacing.cs).</summary>
     public double? RateLimitPerSecond { get; set; }
 
     /// <summary>Outer guard around one provider call (the SNAP client has its own HTTP timeout per provider).</summary>

@@ -22,6 +22,8 @@ public sealed class RefundWorkerDbContext(DbContextOptions<RefundWorkerDbContext
 
     public DbSet<RepeatedRequest> RepeatedRequests => Set<RepeatedRequest>();
 
+    public DbSet<ProviderPacing> ProviderPacing => Set<ProviderPacing>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RefundWorkerDbContext).Assembly);

@@ -125,6 +125,25 @@ public sealed class PacingRateLimiterTests
     }
 
     [Fact]
+    public async Task Should_grant_no_permit_while_a_call_waits_for_its_slot_in_the_fleet_and_grant_one_when_it_ends()
+    {
+        var time = new FakeTimeProvider();
+        using var limiter = new PacingRateLimiter(5, queueLimit: 100, time);
+        using var first = await limiter.AcquireAsync();
+        var slot = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = limiter.HoldingPermitsAsync(_ => slot.Task, CancellationToken.None);
+        var next = limiter.AcquireAsync().AsTask();
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Task.Delay(20);
+        Assert.False(next.IsCompleted, "a permit was granted while a call waited for its fleet slot");
+
+        slot.SetResult(true);
+        Assert.True(await holding.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True((await next.WaitAsync(TimeSpan.FromSeconds(5))).IsAcquired);
+    }
+
+    [Fact]
     public async Task Should_let_a_send_go_at_once_when_the_previous_send_is_an_interval_old()
     {
         var time = new FakeTimeProvider();

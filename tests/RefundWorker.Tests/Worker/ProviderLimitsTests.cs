@@ -68,6 +68,35 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, callsPerRefund: 2);
     }
 
+    [Fact]
+    public async Task Should_keep_the_providers_limit_across_two_replicas_together()
+    {
+        // A second worker on the same database and queues: the two share the provider's 5 calls a second through
+        // provider_pacing. Were each to keep the limit on its own, the provider would see 10 a second.
+        var second = await fx.StartWorkerAsync();
+        try
+        {
+            var owners = new HashSet<string>();
+            await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, async originals =>
+            {
+                // Both replicas take part: each holds leases on some of the refunds while they wait for their slots.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                while (owners.Count < 2 && DateTime.UtcNow < deadline)
+                {
+                    await using var db = fx.Database.CreateContext();
+                    owners.UnionWith(await db.Operations.Where(o => o.LeaseOwner != null && o.Provider == WorkerFixture.RateLimitedProvider)
+                        .Select(o => o.LeaseOwner!).Distinct().ToListAsync());
+                    await Task.Delay(50);
+                }
+            });
+            Assert.True(owners.Count >= 2, $"only {owners.Count} replica(s) held refunds: {string.Join(", ", owners)}");
+        }
+        finally
+        {
+            await fx.StopWorkerAsync(second);
+        }
+    }
+
     private async Task WaitUntilBookedAsync(string provider, IReadOnlyList<string> originals, int booked)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
