@@ -24,9 +24,10 @@ namespace RefundWorker.Operations;
 /// </para>
 /// <para>
 /// Between the two stages the call books its slot in the fleet (<see cref="FleetPacing"/>, the limit shared by all
-/// replicas) under <see cref="HoldingPermitsAsync{T}"/>: while a call of this replica waits for its fleet slot, this
-/// replica grants no new permit, so each replica has about one call in the fleet's queue and the waits stay within a
-/// few intervals however many replicas share the limit.
+/// replicas). When that slot is more than one interval off (other replicas are calling too), the call waits for it
+/// under <see cref="HoldingPermitsAsync{T}"/>: this replica grants no new permit meanwhile, so it books no faster than
+/// its share and the waits stay within a few intervals however many replicas share the limit. A lone replica's
+/// slots are at most an interval off, so its permits are never held and its bookings overlap.
 /// </para>
 /// </summary>
 public sealed class PacingRateLimiter : RateLimiter

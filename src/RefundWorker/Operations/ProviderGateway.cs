@@ -172,7 +172,7 @@ public sealed class ProviderGateway(
                 await client.WarmUpTokenAsync(provider, ct);
                 await pipelines.Rate.ExecuteAsync(static _ => ValueTask.CompletedTask, ct);
                 // Then the slot in the fleet, before the fence, so the wait for it does not eat the fenced lease.
-                if (!await _pacer!.HoldingPermitsAsync(WaitForFleetSlotAsync, ct))
+                if (!await WaitForFleetSlotAsync(ct))
                 {
                     return NotSent(kind, externalId, time.GetUtcNow(), NotSentReason.SlotNotBooked, "the provider's shared rate slot could not be booked");
                 }
@@ -200,6 +200,17 @@ public sealed class ProviderGateway(
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 return false;
+            }
+
+            if (wait > pipelines.Interval)
+            {
+                // The fleet is booked further ahead than this replica's own pace: other replicas share the limit.
+                // Hold this replica's permits while waiting, so it books no faster than its share.
+                return await _pacer!.HoldingPermitsAsync(async token =>
+                {
+                    await Task.Delay(wait, time, token);
+                    return true;
+                }, ct);
             }
 
             if (wait > TimeSpan.Zero)
