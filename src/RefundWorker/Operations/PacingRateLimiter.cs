@@ -17,7 +17,7 @@ namespace RefundWorker.Operations;
 /// taken before the lease fence and the attempt trail's commit, so waiting for it costs no lease and no attempt.
 /// Between the permit and the wire those two PostgreSQL steps can stall (a lock, a slow commit, a checkpoint): the
 /// permits granted meanwhile would then reach the provider together (ProviderLimitsTests once saw 12 calls within
-/// 15 ms at a limit of 5 per second). So each request also passes <see cref="WaitToSendAsync"/> right before it goes
+/// 10 ms at a limit of 5 per second). So each request also passes <see cref="WaitToSendAsync"/> right before it goes
 /// on the wire, which keeps the same spacing between actual sends; while requests wait there, no new permit is
 /// granted, so a stall's bunch drains at the provider's rate instead of lengthening every later call's wait.
 /// In normal running a request passes the second stage at once or within a few milliseconds.
