@@ -58,6 +58,7 @@ public sealed class PacingRateLimiter : RateLimiter
         ArgumentOutOfRangeException.ThrowIfNegative(queueLimit);
         _time = time;
         _interval = Math.Max(1, (long)Math.Ceiling(time.TimestampFrequency / perSecond));
+        Interval = TimeSpan.FromSeconds(1 / perSecond);
         _queueLimit = queueLimit;
         _lock = new Lock();
         _waiters = new LimiterQueue(_lock);
@@ -66,6 +67,9 @@ public sealed class PacingRateLimiter : RateLimiter
         _lastSend = _lastGrant;
         _timer = time.CreateTimer(static s => ((PacingRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>1 / <c>RateLimitPerSecond</c>: the spacing kept between calls (and between the fleet's slots).</summary>
+    public TimeSpan Interval { get; }
 
     public override TimeSpan? IdleDuration
     {

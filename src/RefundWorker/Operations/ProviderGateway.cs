@@ -146,18 +146,15 @@ public sealed class ProviderGateway(
         // taken while still waiting for either would let calls burst above the rate when they free up.
         var pacer = o.RateLimitPerSecond is { } perSecond ? new PacingRateLimiter(perSecond, queueLimit: 100_000, time) : null;
         var rate = pacer is null ? null : new ResiliencePipelineBuilder { TimeProvider = time }.AddRateLimiter(pacer).Build();
-        var interval = o.RateLimitPerSecond is { } limit ? TimeSpan.FromSeconds(1 / limit) : TimeSpan.Zero;
-        return new CallPipelines(admission, rate, pacer, interval, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
+        return new CallPipelines(admission, rate, pacer, new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(o.CallTimeout!.Value).Build());
     });
 
-    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, PacingRateLimiter? Pacer, TimeSpan Interval, ResiliencePipeline Timeout);
+    private sealed record CallPipelines(ResiliencePipeline Admission, ResiliencePipeline? Rate, PacingRateLimiter? Pacer, ResiliencePipeline Timeout);
 
     private sealed class CallState(
         SnapClient client, LeaseKeeper leases, AttemptJournal journal, SnapProvider provider, Operation op, CallKind kind, string externalId,
         CallPipelines pipelines, TimeSpan callTimeout, TimeProvider time, FleetPacing fleet)
     {
-        private readonly PacingRateLimiter? _pacer = pipelines.Pacer;
-
         /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
 
@@ -190,23 +187,25 @@ public sealed class ProviderGateway(
             return await pipelines.Timeout.ExecuteAsync(static (s, token) => s.CallAsync(token), this, ct);
         }
 
+        // Only for a rate-limited provider: its pacer is there.
         private async Task<bool> WaitForFleetSlotAsync(CancellationToken ct)
         {
+            var pacer = pipelines.Pacer!;
             TimeSpan wait;
             try
             {
-                wait = await fleet.BookAsync(provider.Name, pipelines.Interval, ct);
+                wait = await fleet.BookAsync(provider.Name, pacer.Interval, ct);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 return false;
             }
 
-            if (wait > pipelines.Interval)
+            if (wait > pacer.Interval)
             {
                 // The fleet is booked further ahead than this replica's own pace: other replicas share the limit.
                 // Hold this replica's permits while waiting, so it books no faster than its share.
-                return await _pacer!.HoldingPermitsAsync(async token =>
+                return await pacer.HoldingPermitsAsync(async token =>
                 {
                     await Task.Delay(wait, time, token);
                     return true;
@@ -227,12 +226,12 @@ public sealed class ProviderGateway(
             {
                 await journal.RecordAsync(op.Id, kind, provider.Name, id, time.GetUtcNow(), token);
                 Started = true;
-                if (_pacer is not null)
+                if (pipelines.Pacer is { } pacer)
                 {
                     // Spaced from the previous actual send (the permit was spaced from the previous permit). Waits
                     // inside the timeout guard, which the fence's lease covers; a guard that fires here reports the
                     // outcome unknown, which the id already on the trail lets a status query settle.
-                    await _pacer.WaitToSendAsync(token);
+                    await pacer.WaitToSendAsync(token);
                 }
             };
             if (kind == CallKind.Query)
