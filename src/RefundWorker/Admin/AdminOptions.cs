@@ -48,8 +48,8 @@ public sealed class AdminOptions
 
     public IReadOnlyList<string> DrainedQueues => ErrorQueues is { Length: > 0 } q ? q :
     [
-        RefundRequestedConsumerDefinition.QueueName + "_error",
-        CancelRequestedConsumerDefinition.QueueName + "_error",
+        RefundRequestedConsumer.QueueName + "_error",
+        CancelRequestedConsumer.QueueName + "_error",
         CvsPaymentCodeIssuedConsumerDefinition.QueueName + "_error",
         CvsPaymentCodeClosedConsumerDefinition.QueueName + "_error",
     ];

@@ -26,28 +26,29 @@ public sealed record GateStatus(GateState State, string Description, DateTimeOff
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: a consumer that fails because the database is away faults; MassTransit retries in memory, then moves the
-/// message to <c>&lt;queue&gt;_error</c>, and the quorum queue's delivery limit dead-letters a message that keeps
+/// Why: a consumer that fails because the database is away faults; it is retried in memory, then the message moves
+/// to <c>&lt;queue&gt;_error</c>, and the quorum queue's delivery limit dead-letters a message that keeps
 /// coming back. Both turn an outage into lost requests that someone must replay by hand.
 /// </para>
 /// <para>
 /// How: this service probes PostgreSQL every <c>Worker:DatabaseGate:ProbeInterval</c> (<see cref="DatabaseProbe"/>:
 /// connect, and the newest migration of this build is in the history table). One failed probe closes the gate;
 /// <c>ProbesToReopen</c> good ones in a row open it again (one at start, when there was no outage to flap from).
-/// <see cref="GatedReceiveEndpoints"/> stops the request endpoints (refund-requested, cancel-requested,
-/// cvs-payment-code-issued, cvs-payment-code-closed) while the gate is closed and starts them when it opens, with
-/// MassTransit's own <c>IReceiveEndpoint.Stop</c>/<c>Start</c> (what its kill switch uses): a stopped endpoint
-/// cancels its consumer at the broker, so messages published during the outage simply wait in the queue, never
-/// delivered, never counted.
+/// While the gate is closed the request queues are not consumed: <see cref="Consumers.RequestQueueConsumer{T}"/>
+/// (refund-requested, cancel-requested) cancels its broker consumer and waits for the gate to open;
+/// <see cref="GatedReceiveEndpoints"/> stops the MassTransit endpoints (cvs-payment-code-issued,
+/// cvs-payment-code-closed) with MassTransit's own <c>IReceiveEndpoint.Stop</c>/<c>Start</c> (what its kill switch
+/// uses). Either way the broker delivers nothing, so messages published during the outage simply wait in the queue,
+/// never delivered, never counted.
 /// </para>
 /// <para>
 /// The consumers run their database work through <see cref="RunAsync"/>. It waits while the gate is not open, and
 /// when the work fails with a database failure (<see cref="DatabaseFailures"/>) it does not throw: it probes at once.
 /// If PostgreSQL is really away the gate closes, the endpoint stops, and the consumer keeps holding its messages
 /// unacknowledged: if PostgreSQL returns within <c>StopGracePeriod</c> the work is simply done again and acked; if
-/// not, MassTransit cancels the held messages and they are returned to the queue with a nack (an
-/// OperationCanceledException on a cancelled consume is neither retried nor moved to the error queue, and no
-/// Fault is published). If the probe finds PostgreSQL healthy (a broken pooled connection, a deadlock), the work is
+/// not, the consumer cancels the held messages and they are returned to the queue (the request consumers close their
+/// channel; MassTransit nacks: an OperationCanceledException on a cancelled consume is neither retried nor moved to
+/// the error queue). If the probe finds PostgreSQL healthy (a broken pooled connection, a deadlock), the work is
 /// tried again in place, up to <c>InPlaceRetries</c> times.
 /// </para>
 /// <para>
@@ -113,8 +114,9 @@ public sealed class DatabaseGate(
 
     /// <summary>
     /// Runs a consumer's database work: waits while the gate is not open, and holds on through database failures
-    /// instead of faulting (see the remarks on the class). <paramref name="ct"/> must be the ConsumeContext's token:
-    /// when MassTransit cancels it (the endpoint stopped), the OperationCanceledException returns the message.
+    /// instead of faulting (see the remarks on the class). <paramref name="ct"/> must be the token that gives the
+    /// messages up (the ConsumeContext's, or the request consumer's): when it is cancelled, the
+    /// OperationCanceledException returns the messages.
     /// </summary>
     public async Task RunAsync(string what, Func<CancellationToken, Task> work, CancellationToken ct)
     {

@@ -7,7 +7,7 @@ namespace RefundWorker.Availability;
 /// migrated; otherwise unhealthy with the reason and the endpoints it stopped, so <c>/health/ready</c> says why a
 /// pod takes no requests (e.g. it started before the migration job).
 /// </summary>
-internal sealed class DatabaseGateHealthCheck(DatabaseGate gate, GatedReceiveEndpoints endpoints) : IHealthCheck
+internal sealed class DatabaseGateHealthCheck(DatabaseGate gate, GatedReceiveEndpoints endpoints, Consumers.RequestQueueStates requestQueues) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -23,7 +23,7 @@ internal sealed class DatabaseGateHealthCheck(DatabaseGate gate, GatedReceiveEnd
             return Task.FromResult(HealthCheckResult.Healthy(status.Description, data));
         }
 
-        var paused = endpoints.Paused;
+        var paused = requestQueues.Paused.Concat(endpoints.Paused).Order(StringComparer.Ordinal).ToList();
         var description = paused.Count == 0
             ? status.Description
             : $"{status.Description}; consuming paused on {string.Join(", ", paused)}";

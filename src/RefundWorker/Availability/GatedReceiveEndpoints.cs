@@ -6,7 +6,9 @@ using RefundWorker.Options;
 namespace RefundWorker.Availability;
 
 /// <summary>
-/// Stops the request endpoints while the <see cref="DatabaseGate"/> is closed and starts them when it opens. An
+/// Stops the MassTransit receive endpoints that need PostgreSQL (the inbound payment-code queues; the refund and
+/// cancel queues pause themselves, see <see cref="Consumers.RequestQueueConsumer{T}"/>) while the
+/// <see cref="DatabaseGate"/> is closed and starts them when it opens. An
 /// endpoint joins by calling <see cref="Attach"/> from its consumer definition; MassTransit then reports it here when
 /// it is ready. Stops and starts run one at a time on this service's loop, never on the probe loop, so a stop that
 /// waits for held messages does not delay noticing that PostgreSQL is back.

@@ -1,22 +1,15 @@
-using MassTransit;
-using Microsoft.Extensions.Options;
-using RefundWorker.Availability;
 using RefundWorker.Contracts;
 using RefundWorker.Operations;
-using RefundWorker.Options;
+using RefundWorker.Persistence;
 
 namespace RefundWorker.Consumers;
 
-/// <summary>Accepts <see cref="CancelRequested"/> messages in batches, like <see cref="RefundRequestedConsumer"/>.</summary>
-public sealed class CancelRequestedConsumer(AcceptService accept, DatabaseGate gate, TimeProvider time) : IConsumer<Batch<CancelRequested>>
-{
-    public Task Consume(ConsumeContext<Batch<CancelRequested>> context)
-        => BatchAcceptor.AcceptAsync(context, accept, gate, time, OperationFactory.FromMessage, nameof(CancelRequestedConsumer));
-}
-
-/// <summary>Endpoint <c>cancel-requested</c>.</summary>
-public sealed class CancelRequestedConsumerDefinition(IOptions<WorkerOptions> options)
-    : AcceptBatchConsumerDefinition<CancelRequestedConsumer>(options, QueueName)
+/// <summary>Consumes <c>cancel-requested</c>, like <see cref="RefundRequestedConsumer"/>.</summary>
+public sealed class CancelRequestedConsumer(RequestQueueServices services) : RequestQueueConsumer<CancelRequested>(services, QueueName)
 {
     public const string QueueName = "cancel-requested";
+
+    protected override Operation Map(CancelRequested message, DateTimeOffset now) => OperationFactory.FromMessage(message, now);
+
+    protected override Guid RequestIdOf(CancelRequested message) => message.RequestId;
 }

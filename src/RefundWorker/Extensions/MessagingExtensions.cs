@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RefundWorker.Availability;
 using RefundWorker.Consumers;
@@ -16,8 +17,9 @@ public static class MessagingExtensions
     {
         builder.Services.AddOptions<RequestQueueOptions>().BindConfiguration(RequestQueueOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RequestQueueOptions>, RequestQueueOptionsValidator>();
-        // RabbitMQ readiness is MassTransit's own bus check (tagged "ready" by default): the receive endpoints are
-        // connected. AspNetCore.HealthChecks.Rabbitmq is not used: it opens a channel on an IConnection of its own,
+        // RabbitMQ readiness is "request-queues" (each request consumer consuming or paused by the gate) and
+        // MassTransit's own bus check (tagged "ready" by default): its receive endpoints are connected.
+        // AspNetCore.HealthChecks.Rabbitmq is not used: it opens a channel on an IConnection of its own,
         // which answering says nothing about the endpoints, and pointed at the outbox's link it would report failures
         // that the link repairs by itself on its next publish.
         builder.Services.AddMassTransit(x =>
@@ -28,8 +30,7 @@ public static class MessagingExtensions
             // deployer has to know an environment variable for it.
             x.DisableUsageTelemetry();
 
-            x.AddConsumer<RefundRequestedConsumer, RefundRequestedConsumerDefinition>();
-            x.AddConsumer<CancelRequestedConsumer, CancelRequestedConsumerDefinition>();
+            // The request queues are not MassTransit endpoints: RequestQueueConsumer reads them (see there why).
             configure?.Invoke(x);
 
             x.UsingRabbitMq((context, cfg) =>
@@ -73,6 +74,15 @@ public static class MessagingExtensions
             });
         });
 
+        builder.Services.AddSingleton<RequestQueueServices>();
+        builder.Services.TryAddSingleton<RequestQueueStates>();
+        builder.Services.AddHealthChecks().AddCheck<RequestQueuesHealthCheck>("request-queues", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        // Singletons as well as hosted services: StopConsumingFirst stops them before the worker's services.
+        builder.Services.AddSingleton<RefundRequestedConsumer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RefundRequestedConsumer>());
+        builder.Services.AddSingleton<CancelRequestedConsumer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CancelRequestedConsumer>());
+
         builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>, IOptions<DatabaseGateOptions>>((o, worker, gate) =>
         {
             // Start without blocking host start on the broker; readiness reports the bus until it is connected.
@@ -87,7 +97,7 @@ public static class MessagingExtensions
     }
 }
 
-/// <summary>RabbitMQ topology of the request endpoints: quorum queues, delivery limit, error queues (README, "Bad input").</summary>
+/// <summary>The request queues' delivery limit (README, "Bad input"); the topology is <see cref="RequestQueueTopology"/>.</summary>
 public static class MessagingTopology
 {
     /// <summary>
@@ -116,36 +126,6 @@ public static class MessagingTopology
     /// </para>
     /// </remarks>
     public const int DeliveryLimit = 30;
-
-    /// <summary>
-    /// Quorum queue with a delivery limit whose dead-letter exchange is the endpoint's error exchange, so a message
-    /// that keeps killing consumers ends in <c>&lt;queue&gt;_error</c> instead of looping. Messages nobody consumes
-    /// (unknown type) go to the error queue too (MT-Reason "dead-letter"); faults carry MT-Fault-* headers.
-    /// PostgreSQL being away is not a fault: the endpoint is put under the <see cref="DatabaseGate"/>, which stops
-    /// it for the outage, and the consumers hold their messages through <see cref="DatabaseGate.RunAsync"/>. Other
-    /// failures are retried in memory; bad input is not retried.
-    /// </summary>
-    public static void ConfigureRequestEndpoint(IReceiveEndpointConfigurator endpoint, string queueName, IServiceProvider services)
-    {
-        services.GetRequiredService<GatedReceiveEndpoints>().Attach(endpoint);
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            var error = queueName + "_error";
-            rabbit.SetQuorumQueue();
-            rabbit.SetQueueArgument("x-delivery-limit", services.GetRequiredService<IOptions<RequestQueueOptions>>().Value.DeliveryLimit);
-            rabbit.SetQueueArgument("x-dead-letter-exchange", error);
-            rabbit.BindDeadLetterQueue(error, error, q => q.SetQuorumQueue());
-        }
-
-        endpoint.UseMessageRetry(r =>
-        {
-            r.Ignore<System.Runtime.Serialization.SerializationException>();
-            r.Ignore<System.Text.Json.JsonException>();
-            // A request PostgreSQL refused to record even alone: waiting does not change that.
-            r.Ignore<UnrecordableRequestException>();
-            r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-        });
-    }
 }
 
 /// <summary>Sends skipped (unconsumable) messages to the endpoint's error queue.</summary>

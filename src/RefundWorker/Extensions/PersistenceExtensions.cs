@@ -58,6 +58,7 @@ public static class PersistenceExtensions
         services.AddSingleton<DatabaseProbe>();
         services.AddSingleton<DatabaseGate>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseGate>());
+        services.TryAddSingleton<Consumers.RequestQueueStates>();
         services.AddSingleton<GatedReceiveEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<GatedReceiveEndpoints>());
     }

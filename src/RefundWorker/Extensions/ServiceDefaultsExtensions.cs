@@ -9,7 +9,7 @@ namespace RefundWorker.Extensions;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Tag of the health checks that gate <c>/health/ready</c>: the whole worker (PostgreSQL, the schema,
-    /// RabbitMQ through MassTransit's bus check).</summary>
+    /// the request queue consumers and MassTransit's bus check).</summary>
     public const string ReadyTag = "ready";
 
     /// <summary>Tag of the health checks that gate <c>/health/ready/inbound</c>: what the inbound SNAP endpoints

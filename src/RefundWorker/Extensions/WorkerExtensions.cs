@@ -68,17 +68,20 @@ public static class WorkerExtensions
 }
 
 /// <summary>
-/// Registered last, so it stops first: the bus stops consuming before the scheduler, executor and outcome writer
-/// drain. Otherwise a batch accepted during shutdown could not be handed to the stopping executor and would wait
-/// for its lease to expire. Events still in the outbox then go out at the next start (or from another replica).
+/// Registered last, so it stops first: the request consumers and the bus stop consuming (together, so their grace
+/// periods overlap) before the scheduler, executor and outcome writer drain. Otherwise a batch accepted during
+/// shutdown could not be handed to the stopping executor and would wait for its lease to expire. Events still in the
+/// outbox then go out at the next start (or from another replica).
 /// </summary>
-internal sealed class StopConsumingFirst(MassTransit.IBusControl bus, ILogger<StopConsumingFirst> logger) : IHostedService
+internal sealed class StopConsumingFirst(
+    MassTransit.IBusControl bus, Consumers.RefundRequestedConsumer refunds, Consumers.CancelRequestedConsumer cancels, ILogger<StopConsumingFirst> logger)
+    : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         logger.LogInformation("Stopping consumers; in-flight provider calls get up to Worker:ShutdownTimeout");
-        await bus.StopAsync(cancellationToken);
+        await Task.WhenAll(refunds.StopAsync(cancellationToken), cancels.StopAsync(cancellationToken), bus.StopAsync(cancellationToken));
     }
 }

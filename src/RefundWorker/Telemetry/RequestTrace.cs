@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MassTransit;
 
 namespace RefundWorker.Telemetry;
 
@@ -23,18 +22,24 @@ public static class RequestTrace
     /// <summary>The W3C Trace Context header.</summary>
     public const string TraceParentHeader = "traceparent";
 
-    /// <summary>The traceparent of <paramref name="message"/>'s sender, else of the current span, else null.</summary>
-    public static string? Of(ConsumeContext message)
+    /// <summary>The sender's traceparent in a message's transport headers (<c>traceparent</c>, else
+    /// <c>MT-Activity-Id</c>), or null.</summary>
+    public static string? OfHeaders(IDictionary<string, object?>? headers)
     {
+        if (headers is null)
+        {
+            return null;
+        }
+
         foreach (var header in (ReadOnlySpan<string>)[TraceParentHeader, MassTransitHeader])
         {
-            if (message.Headers.TryGetHeader(header, out var value) && Normalize(value as string) is { } parent)
+            if (headers.TryGetValue(header, out var value) && Normalize(Admin.AmqpHeaders.Text(value)) is { } parent)
             {
                 return parent;
             }
         }
 
-        return Activity.Current is { } current ? Format(current.Context) : null;
+        return null;
     }
 
     /// <summary>

@@ -7,12 +7,13 @@ namespace RefundWorker.Telemetry;
 /// The worker's one ActivitySource and one Meter. Every span and instrument the worker emits is named here.
 /// </summary>
 /// <remarks>
-/// Spans: <c>refund.accept</c> (one accept batch), <c>operation.step</c> (one executor step of one operation, see
+/// Spans: <c>&lt;queue&gt; process</c> (one request message, kind Consumer, child of its sender's span),
+/// <c>refund.accept</c> (one accept batch), <c>operation.step</c> (one executor step of one operation, see
 /// <see cref="OperationTrace"/>), <c>operation.execute</c> (one provider attempt or query,
 /// tags <c>provider</c>, <c>operation.kind</c>, <c>operation.action</c>, <c>snap.outcome</c>),
 /// <c>outcome.commit</c> (one group commit), <c>scheduler.claim</c>, <c>outbox.dispatch</c>.
 /// Metrics: <c>refundworker.requests.accepted</c>, <c>refundworker.requests.rejected</c>,
-/// <c>refundworker.requests.duplicate</c>, <c>refundworker.attempts</c> (tags provider, outcome),
+/// <c>refundworker.requests.duplicate</c>, <c>refundworker.requests.faulted</c> (tags queue, reason), <c>refundworker.attempts</c> (tags provider, outcome),
 /// <c>refundworker.attempt.duration</c> (ms), <c>refundworker.outcomes</c> (tags kind, state),
 /// <c>refundworker.outbox.published</c>, <c>refundworker.outbox.unroutable</c> (tag type),
 /// <c>refundworker.accept.batch.size</c>, <c>refundworker.outcome.batch.size</c>, <c>refundworker.outbox.parked</c>
@@ -35,6 +36,8 @@ public static class WorkerTelemetry
     public static readonly Counter<long> Accepted = Meter.CreateCounter<long>("refundworker.requests.accepted", description: "Requests recorded as new operations.");
     public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("refundworker.requests.rejected", description: "Requests rejected as invalid or conflicting.");
     public static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("refundworker.requests.duplicate", description: "Requests that repeated an existing operation.");
+    public static readonly Counter<long> RequestsFaulted = Meter.CreateCounter<long>("refundworker.requests.faulted",
+        description: "Request messages moved to <queue>_error (tags queue, reason: unreadable, dead-letter, unrecordable, retries-exhausted).");
     public static readonly Counter<long> Attempts = Meter.CreateCounter<long>("refundworker.attempts", description: "Provider calls (sends and status queries).");
     public static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram<double>("refundworker.attempt.duration", unit: "ms", description: "Latency of provider calls.");
     public static readonly Counter<long> LeasesLost = Meter.CreateCounter<long>("refundworker.leases.lost", description: "Held leases found taken by another holder; no call was made on them.");

@@ -42,6 +42,13 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return JsonDocument.Parse(json).RootElement.Clone();
     }
 
+    /// <summary>Any management API resource of this vhost, e.g. <c>connections</c> (<c>api/vhosts/{name}/connections</c>).</summary>
+    public async Task<JsonElement> GetAsync(string resource)
+    {
+        var json = await _http.GetStringAsync($"api/vhosts/{Name}/{resource}");
+        return JsonDocument.Parse(json).RootElement.Clone();
+    }
+
     /// <summary>Takes up to <paramref name="count"/> messages off a queue (they are removed), with their headers.</summary>
     public async Task<JsonElement[]> GetMessagesAsync(string queue, int count)
     {

@@ -34,12 +34,14 @@ public sealed class TracingTests(TelemetryFixture fx, ITestOutputHelper output)
                 string.Join(" ", s.TagObjects.Select(t => $"{t.Key}={t.Value}")));
         }
 
-        // The request's trace: the order system's publish, MassTransit's send and receive, the accept and its insert.
+        // The request's trace: the order system's publish (MassTransit's send), the worker's consumer span for the
+        // message, the accept and its insert.
         var inRequest = spans.Where(s => s.TraceId == requestTrace).ToList();
         var byId = inRequest.ToDictionary(s => s.SpanId);
         var accept = Assert.Single(inRequest, s => s.Source.Name == "RefundWorker" && s.DisplayName == "refund.accept");
         var chain = Ancestors(accept, byId).ToList();
-        Assert.Contains(chain, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer);
+        Assert.Contains(chain, s => s.Source.Name == "RefundWorker" && s.Kind == ActivityKind.Consumer && s.DisplayName == "refund-requested process"
+                                    && s.GetTagItem("messaging.message.id") is string { Length: > 0 });
         Assert.Contains(chain, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Producer);
         Assert.Equal("order-system publish", chain[^1].DisplayName);
         Assert.Contains(inRequest, s => s.Source.Name == "Npgsql" && s.ParentSpanId == accept.SpanId

@@ -28,7 +28,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
     [Fact]
     public async Task Should_run_every_valid_refund_and_reject_each_invalid_one_when_invalid_messages_sit_between_them()
     {
-        await fx.VirtualHost.GetMessagesAsync(RefundRequestedConsumerDefinition.QueueName + "_error", 1000);
+        await fx.VirtualHost.GetMessagesAsync(RefundRequestedConsumer.QueueName + "_error", 1000);
         var valid = new List<RefundRequested>();
         for (var i = 0; i < 200; i++)
         {
@@ -91,7 +91,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
             await Task.Delay(200);
         }
 
-        var dead = await fx.DrainAsync(RefundRequestedConsumerDefinition.QueueName + "_error",
+        var dead = await fx.DrainAsync(RefundRequestedConsumer.QueueName + "_error",
             found => found.Any(d => d.RequestId == nested) && found.Any(d => d.RequestId == deeplyNested), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(2));
 
         var succeeded = valid.Count(v => fx.Outcomes.For(v.RequestId).Any(e => e.Message is RefundSucceeded));
@@ -138,7 +138,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
     [Fact]
     public async Task Should_run_every_valid_cancel_and_reject_each_invalid_one_when_invalid_cancels_share_the_batch()
     {
-        await fx.VirtualHost.GetMessagesAsync(CancelRequestedConsumerDefinition.QueueName + "_error", 1000);
+        await fx.VirtualHost.GetMessagesAsync(CancelRequestedConsumer.QueueName + "_error", 1000);
         var valid = Enumerable.Range(0, 20).Select(_ => Requests.IfortepayCancel(fx.Sandbox.Original("ifortepay"))).ToList();
         var cancel = () => Requests.IfortepayCancel(fx.Sandbox.Original("ifortepay"));
         List<Invalid> invalid =
@@ -167,7 +167,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
                 $"{i.Label}: expected {i.Field} {i.Rule}, got {string.Join("; ", rejected.Errors.Select(e => $"{e.Field} {e.Rule}"))}");
         }
 
-        var dead = await fx.DrainAsync(CancelRequestedConsumerDefinition.QueueName + "_error", _ => false, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        var dead = await fx.DrainAsync(CancelRequestedConsumer.QueueName + "_error", _ => false, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Assert.Empty(dead);
     }
 
@@ -179,7 +179,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
         await ExecuteAsync($"ALTER TABLE operations ADD CONSTRAINT {constraint} CHECK (reason IS NULL OR strpos(reason, 'FORBIDDEN') = 0) NOT VALID");
         try
         {
-            await fx.VirtualHost.GetMessagesAsync(RefundRequestedConsumerDefinition.QueueName + "_error", 1000);
+            await fx.VirtualHost.GetMessagesAsync(RefundRequestedConsumer.QueueName + "_error", 1000);
             var valid = Enumerable.Range(0, 40).Select(i => i % 2 == 0
                 ? Requests.BankRefund(fx.Sandbox.Original("bnc"))
                 : Requests.NicepayRefund(fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant))).ToList();
@@ -189,7 +189,7 @@ public sealed class BatchIsolationTests(BatchIsolationFixture fx, ITestOutputHel
 
             await Task.WhenAll(all.Select(fx.PublishAsync));
             await WaitForOutcomesAsync([.. valid.Select(v => v.RequestId)]);
-            var dead = await fx.DrainAsync(RefundRequestedConsumerDefinition.QueueName + "_error",
+            var dead = await fx.DrainAsync(RefundRequestedConsumer.QueueName + "_error",
                 found => found.Any(d => d.RequestId == poison.RequestId), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
 
             Assert.All(valid, v => Assert.IsType<RefundSucceeded>(Assert.Single(fx.Outcomes.For(v.RequestId)).Message));

@@ -13,11 +13,11 @@ namespace RefundWorker.Tests.Worker;
 [Collection(WorkerCollection.Name)]
 public sealed class TopologyTests(WorkerFixture fx)
 {
-    private const string ErrorQueue = RefundRequestedConsumerDefinition.QueueName + "_error";
+    private const string ErrorQueue = RefundRequestedConsumer.QueueName + "_error";
 
     [Theory]
-    [InlineData(RefundRequestedConsumerDefinition.QueueName)]
-    [InlineData(CancelRequestedConsumerDefinition.QueueName)]
+    [InlineData(RefundRequestedConsumer.QueueName)]
+    [InlineData(CancelRequestedConsumer.QueueName)]
     public async Task Should_declare_a_quorum_queue_with_a_delivery_limit_and_a_dead_letter_exchange_when_the_worker_starts(string queue)
     {
         var q = await fx.VirtualHost.QueueAsync(queue);
@@ -80,7 +80,7 @@ public sealed class TopologyTests(WorkerFixture fx)
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", MessageId = messageId, Persistent = true };
-        await channel.BasicPublishAsync(exchange: string.Empty, routingKey: RefundRequestedConsumerDefinition.QueueName, mandatory: true, basicProperties: props, body: Encoding.UTF8.GetBytes(body));
+        await channel.BasicPublishAsync(exchange: string.Empty, routingKey: RefundRequestedConsumer.QueueName, mandatory: true, basicProperties: props, body: Encoding.UTF8.GetBytes(body));
     }
 
     private async Task<List<JsonElement>> WaitForErrorMessagesAsync(int count)
