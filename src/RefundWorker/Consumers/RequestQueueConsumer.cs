@@ -100,12 +100,15 @@ public abstract class RequestQueueConsumer<T> : BackgroundService
                     declared = true;
                 }
 
-                if (_s.Gate.Status.State != GateState.Open)
+                while (_s.Gate.Status is { State: not GateState.Open } gate)
                 {
-                    _s.States.Set(Queue, RequestQueueState.Paused, _s.Gate.Status.Description);
+                    // Paused is what the gate did (readiness then names the queue and why); before its first probe
+                    // this is still the start. Looked at again every half second, so readiness follows the gate.
+                    _s.States.Set(Queue, gate.State == GateState.Closed ? RequestQueueState.Paused : RequestQueueState.Connecting,
+                        gate.State == GateState.Closed ? gate.Description : "waiting for the first PostgreSQL probe");
+                    await Task.WhenAny(_s.Gate.WaitUntilOpenAsync(stoppingToken), Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken));
+                    stoppingToken.ThrowIfCancellationRequested();
                 }
-
-                await _s.Gate.WaitUntilOpenAsync(stoppingToken);
                 _s.States.Set(Queue, RequestQueueState.Connecting, "connecting to RabbitMQ");
                 var started = Stopwatch.GetTimestamp();
                 end = await RunSessionAsync(stoppingToken);

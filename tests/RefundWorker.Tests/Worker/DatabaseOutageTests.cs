@@ -117,6 +117,7 @@ public sealed class DatabaseOutageTests(DatabaseOutageFixture fx)
             var reason = await WaitForReadinessAsync(http, HttpStatusCode.ServiceUnavailable, "consuming paused on", TimeSpan.FromSeconds(30));
             Assert.Contains("schema is not migrated", reason, StringComparison.Ordinal);
             Assert.Contains("RefundWorker migrate", reason, StringComparison.Ordinal);
+            Assert.Contains("refund-requested", reason, StringComparison.Ordinal);
             var requests = Enumerable.Range(0, 20).Select(_ => Requests.NicepayRefund(fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant))).ToList();
 
             // Act
