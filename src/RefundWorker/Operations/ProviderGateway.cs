@@ -158,6 +158,9 @@ public sealed class ProviderGateway(
         /// <summary>A request has gone (or may have gone) on the wire: its X-EXTERNAL-ID is in the trail.</summary>
         public bool Started { get; private set; }
 
+        /// <summary>When this call's fleet slot was due (<see cref="TimeProvider.GetTimestamp"/>), if it booked one.</summary>
+        private long? _slotDue;
+
         public string LastExternalId => externalId;
 
         public async ValueTask<ProviderCall> RunAsync(CancellationToken ct)
@@ -201,6 +204,7 @@ public sealed class ProviderGateway(
                 return false;
             }
 
+            _slotDue = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
             if (wait > pacer.Interval)
             {
                 // The fleet is booked further ahead than this replica's own pace: other replicas share the limit.
@@ -220,6 +224,60 @@ public sealed class ProviderGateway(
             return true;
         }
 
+        /// <summary>
+        /// This replica's spacing (<see cref="PacingRateLimiter.WaitToSendAsync"/>) is always the last wait before the
+        /// wire, so no stall can release this replica's sends together. A request more than an interval past its
+        /// fleet slot books a new one first (before it queues locally, so that late requests re-book in one go rather
+        /// than one local turn apart), and again if its local turn left it late (at most three rounds; each new slot
+        /// is behind every slot booked meanwhile, so the fleet keeps its order).
+        /// </summary>
+        private async ValueTask WaitToSendAsync(PacingRateLimiter pacer, CancellationToken ct)
+        {
+            for (var round = 1; ; round++)
+            {
+                await KeepFleetSlotAsync(pacer, ct);
+                await pacer.WaitToSendAsync(ct);
+                if (round == 3 || !IsLate(pacer))
+                {
+                    return;
+                }
+            }
+        }
+
+        private bool IsLate(PacingRateLimiter pacer) => _slotDue is { } due && time.GetElapsedTime(due) > pacer.Interval;
+
+        /// <summary>
+        /// A send more than an interval past its fleet slot (a stall between the booking and here: the fence, the
+        /// trail's commit, a starved thread pool; or the re-send after a refused token) books a new slot and waits for
+        /// it. Otherwise two replicas that stalled together would each drain their late calls at their own pace,
+        /// together up to twice the limit (seen on the CI machine: sends 36 ms apart after a one-second stall). If
+        /// PostgreSQL cannot book it now the request goes at this replica's own pace: the id is already on the trail,
+        /// and holding it here would only turn a known send into an unknown one.
+        /// </summary>
+        private async ValueTask KeepFleetSlotAsync(PacingRateLimiter pacer, CancellationToken ct)
+        {
+            if (!IsLate(pacer))
+            {
+                return;
+            }
+
+            TimeSpan wait;
+            try
+            {
+                wait = await fleet.BookAsync(provider.Name, pacer.Interval, ct);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return;
+            }
+
+            _slotDue = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, ct);
+            }
+        }
+
         private async ValueTask<ProviderCall> CallAsync(CancellationToken ct)
         {
             SnapSendingHook record = async (id, token) =>
@@ -231,7 +289,7 @@ public sealed class ProviderGateway(
                     // Spaced from the previous actual send (the permit was spaced from the previous permit). Waits
                     // inside the timeout guard, which the fence's lease covers; a guard that fires here reports the
                     // outcome unknown, which the id already on the trail lets a status query settle.
-                    await pacer.WaitToSendAsync(token);
+                    await WaitToSendAsync(pacer, token);
                 }
             };
             if (kind == CallKind.Query)

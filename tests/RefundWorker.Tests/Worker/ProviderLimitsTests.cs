@@ -45,16 +45,43 @@ public sealed class ProviderLimitsTests(WorkerFixture fx) : IAsyncLifetime
         await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, async originals =>
         {
             await WaitUntilBookedAsync(WorkerFixture.RateLimitedProvider, originals, 3);
-            await using var connection = await fx.Database.DataSource.OpenConnectionAsync();
-            await using var tx = await connection.BeginTransactionAsync();
-            await using (var lockTrail = new Npgsql.NpgsqlCommand("LOCK TABLE attempts IN EXCLUSIVE MODE", connection, tx))
-            {
-                await lockTrail.ExecuteNonQueryAsync();
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
-            await tx.CommitAsync();
+            await StallAttemptTrailAsync(TimeSpan.FromSeconds(2.5));
         });
+    }
+
+    [Fact]
+    public async Task Should_keep_the_providers_limit_across_two_replicas_when_the_attempt_trail_stalls_both()
+    {
+        // Both replicas book fleet slots, then both stall on the trail for 2.5 s: their slots are long past when the
+        // lock goes. Were each to drain its late calls at its own pace, the provider would see both paces at once
+        // (the CI machine once showed sends 36 ms apart after a one-second stall).
+        var second = await fx.StartWorkerAsync();
+        try
+        {
+            await AssertRateKeptAsync(WorkerFixture.RateLimitedProvider, async originals =>
+            {
+                await WaitUntilBookedAsync(WorkerFixture.RateLimitedProvider, originals, 3);
+                await StallAttemptTrailAsync(TimeSpan.FromSeconds(2.5));
+            });
+        }
+        finally
+        {
+            await fx.StopWorkerAsync(second);
+        }
+    }
+
+    /// <summary>Holds every write to the attempt trail (between the fence and the wire) for <paramref name="stall"/>.</summary>
+    private async Task StallAttemptTrailAsync(TimeSpan stall)
+    {
+        await using var connection = await fx.Database.DataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockTrail = new Npgsql.NpgsqlCommand("LOCK TABLE attempts IN EXCLUSIVE MODE", connection, tx))
+        {
+            await lockTrail.ExecuteNonQueryAsync();
+        }
+
+        await Task.Delay(stall);
+        await tx.CommitAsync();
     }
 
     [Fact]
