@@ -28,12 +28,15 @@ public static class MassTransitEnvelope
         return $"{contract.Namespace}:{contract.Name}";
     }
 
-    /// <summary>The envelope's <c>messageType</c> array, as JSON, for <see cref="Write(Guid, byte[], string, DateTimeOffset)"/>.</summary>
-    public static byte[] MessageTypeJson(Type contract)
+    /// <summary>The message type MassTransit names <paramref name="contract"/> by in an envelope's <c>messageType</c>.</summary>
+    public static string MessageTypeOf(Type contract)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return Encoding.UTF8.GetBytes($"[\"urn:message:{contract.Namespace}:{contract.Name}\"]");
+        return $"urn:message:{contract.Namespace}:{contract.Name}";
     }
+
+    /// <summary>The envelope's <c>messageType</c> array, as JSON, for <see cref="Write(Guid, byte[], string, DateTimeOffset)"/>.</summary>
+    public static byte[] MessageTypeJson(Type contract) => Encoding.UTF8.GetBytes($"[\"{MessageTypeOf(contract)}\"]");
 
     /// <summary>
     /// The envelope around <paramref name="messageJson"/>, embedded as it is (no deserialize/serialize round trip);

@@ -69,6 +69,11 @@ public static class AmqpHeaders
         _ => JsonValue.Create(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)),
     };
 
+    /// <summary>Headers RabbitMQ writes about a message's earlier trips (dead-lettering, redelivery count).</summary>
+    public static bool IsBrokerBookkeeping(string header)
+        => header is "x-death" or "x-delivery-count" or "x-first-death-exchange" or "x-first-death-queue" or "x-first-death-reason"
+            or "x-last-death-exchange" or "x-last-death-queue" or "x-last-death-reason";
+
     /// <summary>
     /// The headers a replay carries: the original ones without the fault MassTransit added when it gave up (a replay is
     /// a fresh try) and without the broker's x-death / x-delivery-count, plus which letter and which replay it is.
@@ -81,8 +86,7 @@ public static class AmqpHeaders
             foreach (var (k, v) in h)
             {
                 if (k.StartsWith("MT-Fault-", StringComparison.OrdinalIgnoreCase) || k.StartsWith("MT-Host-", StringComparison.OrdinalIgnoreCase)
-                    || k is "MT-Reason" or "x-death" or "x-delivery-count" or "x-first-death-exchange" or "x-first-death-queue"
-                        or "x-first-death-reason" or "x-last-death-exchange" or "x-last-death-queue" or "x-last-death-reason"
+                    || k is "MT-Reason" || IsBrokerBookkeeping(k)
                     || k.StartsWith("RefundWorker-", StringComparison.Ordinal))
                 {
                     continue;

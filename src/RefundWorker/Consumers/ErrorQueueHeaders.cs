@@ -56,7 +56,7 @@ internal static class ErrorQueueHeaders
             foreach (var (k, v) in h)
             {
                 // The broker's own bookkeeping of earlier trips is not part of this fault.
-                if (k is not ("x-death" or "x-delivery-count" or "x-first-death-exchange" or "x-first-death-queue" or "x-first-death-reason"))
+                if (!Admin.AmqpHeaders.IsBrokerBookkeeping(k))
                 {
                     headers[k] = v;
                 }

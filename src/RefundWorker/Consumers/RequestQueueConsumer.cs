@@ -66,7 +66,7 @@ public abstract class RequestQueueConsumer<T> : BackgroundService
     {
         _s = services;
         Queue = queueName;
-        _messageType = $"urn:message:{typeof(T).Namespace}:{typeof(T).Name}";
+        _messageType = Contracts.Wire.MassTransitEnvelope.MessageTypeOf(typeof(T));
         _contractExchange = Contracts.Wire.MassTransitEnvelope.ExchangeOf(typeof(T));
         _logger = services.Loggers.CreateLogger(GetType());
     }

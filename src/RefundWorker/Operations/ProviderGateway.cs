@@ -204,7 +204,7 @@ public sealed class ProviderGateway(
                 return false;
             }
 
-            _slotDue = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+            _slotDue = SlotIn(wait);
             if (wait > pacer.Interval)
             {
                 // The fleet is booked further ahead than this replica's own pace: other replicas share the limit.
@@ -244,6 +244,8 @@ public sealed class ProviderGateway(
             }
         }
 
+        private long SlotIn(TimeSpan wait) => time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+
         private bool IsLate(PacingRateLimiter pacer) => _slotDue is { } due && time.GetElapsedTime(due) > pacer.Interval;
 
         /// <summary>
@@ -271,7 +273,7 @@ public sealed class ProviderGateway(
                 return;
             }
 
-            _slotDue = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
+            _slotDue = SlotIn(wait);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, time, ct);
