@@ -14,7 +14,8 @@ namespace RefundWorker.Outbox;
 /// awaited until RabbitMQ confirms it (<see cref="RabbitMqOutboxPublisher"/>) — then mark the confirmed ones sent.
 /// Woken by <see cref="OutboxSignal"/> after each commit that added events; polls every
 /// <c>Worker:OutboxPollInterval</c> for rows other processes left behind. Delivery is at-least-once: a crash
-/// between confirm and commit publishes again, with the same MessageId (the row id).
+/// between confirm and commit, or a PostgreSQL crash that loses the mark (committed without waiting for the WAL flush),
+/// publishes again, with the same MessageId (the row id).
 /// </summary>
 /// <remarks>
 /// A row RabbitMQ returns as unroutable (no queue bound to the event's exchange: nobody subscribed to that type)
@@ -138,9 +139,25 @@ public sealed class OutboxDispatcher(
         if (done.Count > 0)
         {
             // next_attempt_at is cleared so a later re-publish of the row (a duplicate request) goes out at once.
-            await using var mark = new NpgsqlCommand("UPDATE outbox SET sent_at = $1, next_attempt_at = NULL WHERE id = ANY($2)", conn, tx);
-            mark.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            mark.Parameters.Add(new NpgsqlParameter { Value = done.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            // The commit does not wait for the WAL flush: it records a delivery the broker already confirmed, and if a
+            // PostgreSQL crash loses it the row is published again with the same MessageId (at-least-once, as any
+            // crash between confirm and commit). The flush was otherwise part of every dispatch cycle, and events
+            // committed meanwhile waited for it.
+            await using var mark = new NpgsqlBatch(conn, tx)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"),
+                    new NpgsqlBatchCommand("UPDATE outbox SET sent_at = $1, next_attempt_at = NULL WHERE id = ANY($2)")
+                    {
+                        Parameters =
+                        {
+                            new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                            new NpgsqlParameter { Value = done.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        },
+                    },
+                },
+            };
             await mark.ExecuteNonQueryAsync(ct);
         }
 
