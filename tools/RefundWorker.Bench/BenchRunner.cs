@@ -99,6 +99,7 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
         var load = ProcessStats.LoadAverage();
         var commitsBefore = await SettledCommitsAsync(worker ? settings.WorkerPostgres : settings.TextbookPostgres, ct);
         var cpuBefore = restartWorker ? TimeSpan.Zero : ProcessStats.Cpu(pid);
+        var machineBefore = MachineCpu.Read();
         var start = Stopwatch.GetTimestamp();
         var exchange = worker ? BenchPublisher.WorkerExchange : Textbook.TextbookHost.QueueName;
         await publisher.PublishAsync(exchange, messages, perSecond, _publishedAt, ct);
@@ -107,6 +108,7 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
             // Measured from the worker's start: refunds/s is what it does on the full queue, cold.
             output.WriteLine($"  published in {Stopwatch.GetElapsedTime(start).TotalSeconds:0} s; starting the worker");
             start = Stopwatch.GetTimestamp();
+            machineBefore = MachineCpu.Read();
             pid = _workerPid = await WorkerRestart.StartAsync(settings.WorkerStartScript!, ct);
         }
 
@@ -121,6 +123,7 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
         var arrived = ids.Where(_arrivals.All.ContainsKey).Select(id => _arrivals.All[id]).ToList();
         var last = arrived.Count > 0 ? arrived.Max(a => a.At) : Stopwatch.GetTimestamp();
         var cpu = ProcessStats.Cpu(pid) - cpuBefore;
+        var machine = MachineCpu.Read() - machineBefore;
         var elapsed = Stopwatch.GetElapsedTime(start, last);
         var commits = await SettledCommitsAsync(worker ? settings.WorkerPostgres : settings.TextbookPostgres, ct) - commitsBefore;
         var latencies = ids.Where(_arrivals.All.ContainsKey)
@@ -135,6 +138,7 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
             cpu.TotalMicroseconds / Math.Max(1, arrived.Count), commits / (double)count,
             LatencyStages.Percentile(latencies, 0.50), LatencyStages.Percentile(latencies, 0.99), ProcessStats.PeakRssMb(pid), outcomes, load);
         output.WriteLine($"  {result.PerSecond:0}/s, {result.CpuMicrosPerRefund:0} µs CPU/refund, {result.CommitsPerRefund:0.00} commits/refund, p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms ({outcomes})");
+        output.WriteLine($"  {machine.PerRefund(cpu, arrived.Count)}");
         if (arrived.Count >= 2 * Slice)
         {
             // A backlog's throughput over time: outcomes per second of each successive 100,000, in arrival order.

@@ -53,5 +53,49 @@ public static class ProcessStats
         return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
+    /// <summary>utime + stime of every process whose command name (<c>/proc/&lt;pid&gt;/comm</c>, as in field 2 of
+    /// its stat) is one of <paramref name="commands"/>. A process that exits between two readings takes its CPU
+    /// with it, so a sum over a window can only under-count.</summary>
+    public static TimeSpan CpuOfCommands(IReadOnlySet<string> commands)
+    {
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (!commands.Contains(stat[(open + 1)..close]))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // Exited while we looked.
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    /// <summary>Busy CPU time of the whole machine, all cores: the first line of /proc/stat without idle and iowait.</summary>
+    public static TimeSpan MachineBusy()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+        // cpu user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+        return TimeSpan.FromSeconds((Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / TicksPerSecond);
+    }
+
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(' ', l) : "";
 }
