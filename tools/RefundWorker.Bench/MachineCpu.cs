@@ -13,7 +13,11 @@ public readonly record struct MachineCpu(TimeSpan Busy, TimeSpan Postgres, TimeS
     private static readonly HashSet<string> RabbitMqCommands = new(StringComparer.Ordinal) { "beam.smp", "erl_child_setup", "epmd", "inet_gethost" };
 
     public static MachineCpu Read()
-        => new(ProcessStats.MachineBusy(), ProcessStats.CpuOfCommands(PostgresCommands), ProcessStats.CpuOfCommands(RabbitMqCommands));
+    {
+        var busy = ProcessStats.MachineBusy();
+        var cpu = ProcessStats.CpuOfCommands(PostgresCommands, RabbitMqCommands);
+        return new(busy, cpu[0], cpu[1]);
+    }
 
     public static MachineCpu operator -(MachineCpu a, MachineCpu b) => new(a.Busy - b.Busy, a.Postgres - b.Postgres, a.RabbitMq - b.RabbitMq);
 

@@ -9,13 +9,7 @@ public static class ProcessStats
     private const double TicksPerSecond = 100;
 
     /// <summary>utime + stime of <paramref name="pid"/>, all threads.</summary>
-    public static TimeSpan Cpu(int pid)
-    {
-        var fields = StatFields(pid);
-        var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
-        var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds((utime + stime) / TicksPerSecond);
-    }
+    public static TimeSpan Cpu(int pid) => FromTicks(ReadStat(pid).CpuTicks);
 
     /// <summary>VmHWM (peak resident set) in MB.</summary>
     public static double PeakRssMb(int pid)
@@ -37,7 +31,7 @@ public static class ProcessStats
     {
         try
         {
-            return StatFields(pid)[0] != "Z";
+            return ReadStat(pid).Fields[0] != "Z";
         }
         catch (IOException)
         {
@@ -45,20 +39,14 @@ public static class ProcessStats
         }
     }
 
-    // The fields of /proc/<pid>/stat from the third (state) on. The command name (field 2) may hold spaces and
-    // parentheses: fields are counted after its closing ')'.
-    private static string[] StatFields(int pid)
+    /// <summary>
+    /// utime + stime of every process whose command name (field 2 of its stat) is in each of <paramref name="groups"/>,
+    /// one sum per group, in one pass over /proc. A process that exits between two readings takes its CPU with it,
+    /// so a sum over a window can only under-count.
+    /// </summary>
+    public static TimeSpan[] CpuOfCommands(params IReadOnlySet<string>[] groups)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    }
-
-    /// <summary>utime + stime of every process whose command name (<c>/proc/&lt;pid&gt;/comm</c>, as in field 2 of
-    /// its stat) is one of <paramref name="commands"/>. A process that exits between two readings takes its CPU
-    /// with it, so a sum over a window can only under-count.</summary>
-    public static TimeSpan CpuOfCommands(IReadOnlySet<string> commands)
-    {
-        long ticks = 0;
+        var ticks = new long[groups.Length];
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -68,16 +56,12 @@ public static class ProcessStats
 
             try
             {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var open = stat.IndexOf('(', StringComparison.Ordinal);
-                var close = stat.LastIndexOf(')');
-                if (!commands.Contains(stat[(open + 1)..close]))
+                var stat = ReadStat(pid);
+                var group = Array.FindIndex(groups, g => g.Contains(stat.Command));
+                if (group >= 0)
                 {
-                    continue;
+                    ticks[group] += stat.CpuTicks;
                 }
-
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
             catch (IOException)
             {
@@ -85,7 +69,7 @@ public static class ProcessStats
             }
         }
 
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+        return [.. ticks.Select(FromTicks)];
     }
 
     /// <summary>Busy CPU time of the whole machine, all cores: the first line of /proc/stat without idle and iowait.</summary>
@@ -94,8 +78,26 @@ public static class ProcessStats
         var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         long Field(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
         // cpu user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
-        return TimeSpan.FromSeconds((Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8)) / TicksPerSecond);
+        return FromTicks(Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8));
     }
 
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[..3] is var l ? string.Join(' ', l) : "";
+
+    private static TimeSpan FromTicks(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
+
+    // /proc/<pid>/stat: the command name (field 2) may hold spaces and parentheses, so it is what lies between the first
+    // '(' and the last ')', and the fields from the third (state) on are counted after that ')'.
+    private static Stat ReadStat(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var open = stat.IndexOf('(', StringComparison.Ordinal);
+        var close = stat.LastIndexOf(')');
+        return new Stat(stat[(open + 1)..close], stat[(close + 2)..].Split(' '));
+    }
+
+    private readonly record struct Stat(string Command, string[] Fields)
+    {
+        // utime and stime, fields 14 and 15 of the whole line.
+        public long CpuTicks => long.Parse(Fields[11], CultureInfo.InvariantCulture) + long.Parse(Fields[12], CultureInfo.InvariantCulture);
+    }
 }
