@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace RefundWorker.Persistence;
@@ -11,24 +12,14 @@ namespace RefundWorker.Persistence;
 /// </summary>
 public static class StorageText
 {
+    // Unicode Cc: C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F), the characters char.IsControl accepts.
+    // Every field of every request is checked on accept, so the search is vectorised rather than a char loop.
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        [.. Enumerable.Range(0x00, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c)]);
+
     /// <summary>The index of the first control character (Unicode Cc: C0, DEL, C1), or -1.</summary>
     public static int IndexOfControlCharacter(string? value)
-    {
-        if (value is null)
-        {
-            return -1;
-        }
-
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsControl(value[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+        => value is null ? -1 : value.AsSpan().IndexOfAny(ControlCharacters);
 
     /// <summary>The index of the first UTF-16 surrogate without its partner, or -1.</summary>
     public static int IndexOfUnpairedSurrogate(string? value)
@@ -38,7 +29,14 @@ public static class StorageText
             return -1;
         }
 
-        for (var i = 0; i < value.Length; i++)
+        // Most text has no surrogate at all: find the first one vectorised, pair-check from there.
+        var first = value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (first < 0)
+        {
+            return -1;
+        }
+
+        for (var i = first; i < value.Length; i++)
         {
             var c = value[i];
             if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))

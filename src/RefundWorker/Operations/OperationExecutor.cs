@@ -100,9 +100,14 @@ public sealed class OperationExecutor : BackgroundService
             WorkItem item;
             try
             {
-                if (!await _queue.Reader.WaitToReadAsync(stoppingToken) || !_queue.Reader.TryRead(out item!))
+                // TryRead before waiting: every wait on a channel with many readers allocates its waiter, and under
+                // load there is almost always an item ready. False from the wait: the queue was completed (stopping).
+                while (!_queue.Reader.TryRead(out item!))
                 {
-                    continue;
+                    if (!await _queue.Reader.WaitToReadAsync(stoppingToken))
+                    {
+                        return;
+                    }
                 }
             }
             catch (OperationCanceledException)

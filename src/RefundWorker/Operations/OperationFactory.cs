@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -69,17 +70,55 @@ public static class OperationFactory
     /// </summary>
     public static string Fingerprint(Operation op)
     {
-        var s = string.Join('\u001f',
+        // The fields joined by U+001F, as UTF-8, SHA-256, lower-case hex. Stored fingerprints are compared with new
+        // ones, so these bytes must never change. Every accepted request computes one, so the fields are encoded one
+        // after the other into one buffer rather than through a joined string and its byte array (same bytes: the
+        // separator keeps a lone surrogate at the end of a field from pairing with the next field's first character).
+        ReadOnlySpan<string?> fields =
+        [
             op.Kind == OperationKind.Refund ? "refund" : "cancel",
             op.Provider,
-            op.MerchantId ?? string.Empty,
-            op.PartnerRefundNo ?? string.Empty,
-            op.OriginalReferenceNo ?? string.Empty,
-            op.OriginalPartnerReferenceNo ?? string.Empty,
-            op.OriginalExternalId ?? string.Empty,
-            op.Amount?.ToString("0.00########", CultureInfo.InvariantCulture) ?? string.Empty,
-            op.Currency ?? string.Empty);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
+            op.MerchantId,
+            op.PartnerRefundNo,
+            op.OriginalReferenceNo,
+            op.OriginalPartnerReferenceNo,
+            op.OriginalExternalId,
+            op.Amount?.ToString("0.00########", CultureInfo.InvariantCulture),
+            op.Currency,
+        ];
+        var max = fields.Length;
+        foreach (var field in fields)
+        {
+            max += Encoding.UTF8.GetMaxByteCount(field?.Length ?? 0);
+        }
+
+        const int StackLimit = 1024;
+        byte[]? rented = null;
+        var buffer = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = 0;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                if (i > 0)
+                {
+                    buffer[length++] = 0x1F;
+                }
+
+                length += Encoding.UTF8.GetBytes(fields[i] ?? string.Empty, buffer[length..]);
+            }
+
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer[..length], hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>The fields of <paramref name="incoming"/> that differ from <paramref name="existing"/> (same key).</summary>
@@ -113,6 +152,9 @@ public static class OperationFactory
     /// <summary>The operation's key as people read it (<see cref="OperationKey"/>).</summary>
     public static string KeyText(Operation op) => OperationKey.Of(op).ToString();
 
-    public static IReadOnlyDictionary<string, string>? AdditionalInfo(Operation op)
+    public static IReadOnlyDictionary<string, string>? AdditionalInfo(Operation op) => AdditionalInfoDictionary(op);
+
+    /// <summary>A new dictionary (ordinal keys) the caller owns, for a provider request's body.</summary>
+    internal static Dictionary<string, string>? AdditionalInfoDictionary(Operation op)
         => op.AdditionalInfo is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(op.AdditionalInfo, Json);
 }

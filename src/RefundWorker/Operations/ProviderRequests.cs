@@ -16,7 +16,7 @@ public static class ProviderRequests
     public static object BuildRefund(SnapProvider provider, Operation op)
     {
         var amount = FormatAmount(provider, op);
-        var info = OperationFactory.AdditionalInfo(op) is { } d ? new Dictionary<string, string>(d, StringComparer.Ordinal) : null;
+        var info = OperationFactory.AdditionalInfoDictionary(op);
         if (provider.Profile.Name == ProviderProfile.Nicepay)
         {
             return new NicepayRefundRequest
@@ -97,9 +97,13 @@ public static class ProviderRequests
             return errors;
         }
 
-        // Keys are stored with the configured spelling of the provider name, so "NICEPAY" and "nicepay" are one key.
-        op.Provider = provider.Name;
-        op.Fingerprint = OperationFactory.Fingerprint(op);
+        // Keys are stored with the configured spelling of the provider name, so "NICEPAY" and "nicepay" are one key;
+        // the fingerprint covers the name, so it is computed again when the spelling changed (or was never computed).
+        if (!string.Equals(op.Provider, provider.Name, StringComparison.Ordinal) || op.Fingerprint.Length == 0)
+        {
+            op.Provider = provider.Name;
+            op.Fingerprint = OperationFactory.Fingerprint(op);
+        }
 
         foreach (var e in SnapValidator.ValidateExternalId(op.ExternalId, provider.ExternalIdMaxLength))
         {

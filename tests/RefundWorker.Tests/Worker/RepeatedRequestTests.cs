@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using RefundWorker.Operations;
 using RefundWorker.Contracts;
 using RefundWorker.Sandbox;
 using RefundWorker.Tests.Infrastructure;
@@ -43,6 +45,27 @@ public sealed class RepeatedRequestTests(WorkerFixture fx) : IAsyncLifetime
         var again = await fx.Outcomes.WaitForAsync(repeat.RequestId, WorkerFixture.OutcomeTimeout, count: 2);
         Assert.Equal(repeated.MessageId, again[1].MessageId);
         Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
+    }
+
+    [Fact]
+    public async Task Should_take_a_repeat_spelling_the_provider_differently_for_the_same_refund_not_a_conflict()
+    {
+        // Keys and fingerprints use the configured spelling of the provider's name, whatever the message said.
+        var original = fx.Sandbox.Original("nicepay", merchantId: Requests.NicepayMerchant);
+        var first = Requests.NicepayRefund(original) with { Provider = "NICEPAY" };
+        await fx.PublishAsync(first);
+        var firstOutcome = Assert.IsType<RefundSucceeded>((await fx.Outcomes.WaitForAsync(first.RequestId, WorkerFixture.OutcomeTimeout))[0].Message);
+
+        var repeat = first with { RequestId = Guid.NewGuid(), ExternalId = Requests.ExternalId(), Provider = " NicePay " };
+        await fx.PublishAsync(repeat);
+        var repeated = Assert.IsType<RefundSucceeded>((await fx.Outcomes.WaitForAsync(repeat.RequestId, WorkerFixture.OutcomeTimeout))[0].Message);
+
+        Assert.Equal(firstOutcome.ReferenceNo, repeated.ReferenceNo);
+        Assert.Single(fx.Sandbox.Ledger.Find("nicepay", original.OriginalReferenceNo)!.Refunds);
+        await using var db = fx.Database.CreateContext();
+        var stored = Assert.Single(await db.Operations.Where(o => o.PartnerRefundNo == first.PartnerRefundNo).ToListAsync());
+        Assert.Equal("nicepay", stored.Provider);
+        Assert.Equal(OperationFactory.Fingerprint(stored), stored.Fingerprint);
     }
 
     [Fact]

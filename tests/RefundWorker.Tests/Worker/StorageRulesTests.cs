@@ -38,6 +38,74 @@ public sealed class StorageRulesTests
     }
 
     [Fact]
+    public void Should_find_the_first_control_character_and_unpaired_surrogate_at_every_position_and_length()
+    {
+        // The searches are vectorised; this checks them against the plain definitions (char.IsControl, a surrogate
+        // without its partner) for every character that matters, at every offset of strings long enough to cross
+        // the vector widths, with a surrogate pair ahead of the finding so a pair is never reported.
+        char[] probes = ['\0', '\u0009', '\u001F', '\u007F', '\u0080', '\u009F', '\ud800', '\udbff', '\udc00', '\udfff'];
+        char[] harmless = [' ', '~', '\u00A0', '\u00FF', 'é', '\uD7FF', '\uE000', '\uFFFD'];
+        foreach (var length in (int[])[1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 130])
+        {
+            for (var at = 0; at < length; at++)
+            {
+                foreach (var probe in probes.Concat(harmless))
+                {
+                    var chars = Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))).ToArray();
+                    if (at >= 2)
+                    {
+                        chars[0] = '\ud83d';
+                        chars[1] = '\ude00';
+                    }
+
+                    chars[at] = probe;
+                    var text = new string(chars);
+
+                    Assert.Equal(ReferenceIndexOfControl(text), StorageText.IndexOfControlCharacter(text));
+                    Assert.Equal(ReferenceIndexOfUnpaired(text), StorageText.IndexOfUnpairedSurrogate(text));
+                }
+            }
+        }
+
+        Assert.Equal(-1, StorageText.IndexOfControlCharacter(null));
+        Assert.Equal(-1, StorageText.IndexOfUnpairedSurrogate(null));
+        Assert.Equal(-1, StorageText.IndexOfUnpairedSurrogate("\ud83d\ude00"));
+        Assert.Equal(2, StorageText.IndexOfUnpairedSurrogate("\ud83d\ude00\ud83d"));
+        Assert.Equal(0, StorageText.IndexOfUnpairedSurrogate("\ud83d\ud83d\ude00"));
+        Assert.Equal(0, StorageText.IndexOfUnpairedSurrogate("\ude00\ud83d\ude00"));
+
+        static int ReferenceIndexOfControl(string s)
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                if (char.IsControl(s[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        static int ReferenceIndexOfUnpaired(string s)
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                {
+                    i++;
+                }
+                else if (char.IsSurrogate(s[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+
+    [Fact]
     public void Should_return_the_same_instance_when_nothing_needs_cleaning()
     {
         var value = "2007800 Successful";
