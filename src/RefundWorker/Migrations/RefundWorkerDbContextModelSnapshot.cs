@@ -702,9 +702,6 @@ namespace RefundWorker.Migrations
                     b.HasKey("Id")
                         .HasName("pk_attempts");
 
-                    b.HasIndex("OperationId")
-                        .HasDatabaseName("ix_attempts_operation_id");
-
                     b.HasIndex("OperationId", "ExternalId")
                         .IsUnique()
                         .HasDatabaseName("ux_attempts_operation_external_id");

@@ -23,8 +23,9 @@ public sealed class AttemptConfiguration : IEntityTypeConfiguration<Attempt>
         // commit meet on (operation, X-EXTERNAL-ID). Across operations the same id may recur on another Jakarta day
         // (SNAP scopes X-EXTERNAL-ID per partner per day), so (provider, X-EXTERNAL-ID) is only looked up, by the
         // accept's "already sent" check.
+        // The unique index also serves every look-up by operation (its leading column), so there is no index on
+        // operation_id alone: it was one more B-tree insert per provider call (dropped in DropAttemptsOperationIdIndex).
         builder.HasIndex(x => new { x.OperationId, x.ExternalId }).IsUnique().HasDatabaseName("ux_attempts_operation_external_id");
         builder.HasIndex(x => new { x.Provider, x.ExternalId }).HasDatabaseName("ix_attempts_external_id");
-        builder.HasIndex(x => x.OperationId).HasDatabaseName("ix_attempts_operation_id");
     }
 }
