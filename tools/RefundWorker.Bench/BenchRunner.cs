@@ -102,6 +102,14 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
         var machineBefore = MachineCpu.Read();
         var start = Stopwatch.GetTimestamp();
         var exchange = worker ? BenchPublisher.WorkerExchange : Textbook.TextbookHost.QueueName;
+        var ids = messages.Select(m => m.RequestId).ToList();
+        int Done() => ids.Count(_arrivals.All.ContainsKey);
+
+        // The warm window is watched from the first publish (a steady rate's outcomes arrive while it publishes), or
+        // from the worker's start on a backlog.
+        var warm = new WarmWindow(count);
+        using var watching = new CancellationTokenSource();
+        var watch = restartWorker ? Task.CompletedTask : warm.WatchAsync(Done, pid, watching.Token);
         await publisher.PublishAsync(exchange, messages, perSecond, _publishedAt, ct);
         if (restartWorker)
         {
@@ -110,17 +118,17 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
             start = Stopwatch.GetTimestamp();
             machineBefore = MachineCpu.Read();
             pid = _workerPid = await WorkerRestart.StartAsync(settings.WorkerStartScript!, ct);
+            watch = warm.WatchAsync(Done, pid, watching.Token);
         }
 
-        var ids = messages.Select(m => m.RequestId).ToList();
         var deadline = DateTime.UtcNow + settings.Timeout;
-        int Done() => ids.Count(_arrivals.All.ContainsKey);
-        var warm = new WarmWindow(count);
-        for (var done = Done(); done < count && DateTime.UtcNow < deadline; done = Done())
+        while (Done() < count && DateTime.UtcNow < deadline)
         {
-            warm.Observe(done, pid);
             await Task.Delay(50, ct);
         }
+
+        await watching.CancelAsync();
+        await watch;
 
         var arrived = ids.Where(_arrivals.All.ContainsKey).Select(id => _arrivals.All[id]).ToList();
         var last = arrived.Count > 0 ? arrived.Max(a => a.At) : Stopwatch.GetTimestamp();

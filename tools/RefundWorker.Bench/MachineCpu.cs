@@ -5,7 +5,8 @@ namespace RefundWorker.Bench;
 /// consumer under test runs beside the sandbox and the bench itself on the same cores, so its own CPU per refund
 /// says little about how close the machine is to its limit; this says it.
 /// </summary>
-public readonly record struct MachineCpu(TimeSpan Busy, TimeSpan Postgres, TimeSpan RabbitMq)
+public sealed record MachineCpu(
+    TimeSpan Busy, IReadOnlyDictionary<(int Pid, long StartTime), long> Postgres, IReadOnlyDictionary<(int Pid, long StartTime), long> RabbitMq)
 {
     private static readonly HashSet<string> PostgresCommands = new(StringComparer.Ordinal) { "postgres" };
 
@@ -15,12 +16,21 @@ public readonly record struct MachineCpu(TimeSpan Busy, TimeSpan Postgres, TimeS
     public static MachineCpu Read()
     {
         var busy = ProcessStats.MachineBusy();
-        var cpu = ProcessStats.CpuOfCommands(PostgresCommands, RabbitMqCommands);
-        return new(busy, cpu[0], cpu[1]);
+        var ticks = ProcessStats.TicksOfCommands(PostgresCommands, RabbitMqCommands);
+        return new(busy, ticks[0], ticks[1]);
     }
 
-    public static MachineCpu operator -(MachineCpu a, MachineCpu b) => new(a.Busy - b.Busy, a.Postgres - b.Postgres, a.RabbitMq - b.RabbitMq);
+    /// <summary>What was used between two readings (PostgreSQL's and RabbitMQ's processes per process, see
+    /// <see cref="ProcessStats.CpuBetween"/>: a backend that exits in the window is left out, never subtracted).</summary>
+    public static MachineCpuUse operator -(MachineCpu after, MachineCpu before) => new(
+        after.Busy - before.Busy,
+        ProcessStats.CpuBetween(before.Postgres, after.Postgres),
+        ProcessStats.CpuBetween(before.RabbitMq, after.RabbitMq));
+}
 
+/// <summary>The machine's CPU over a window: all cores' busy time, PostgreSQL's and RabbitMQ's.</summary>
+public readonly record struct MachineCpuUse(TimeSpan Busy, TimeSpan Postgres, TimeSpan RabbitMq)
+{
     /// <summary>One line: µs of CPU per refund for the whole machine and its parts, <paramref name="consumer"/> being
     /// the measured consumer's own.</summary>
     public string PerRefund(TimeSpan consumer, int refunds)

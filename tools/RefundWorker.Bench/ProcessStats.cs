@@ -40,13 +40,13 @@ public static class ProcessStats
     }
 
     /// <summary>
-    /// utime + stime of every process whose command name (field 2 of its stat) is in each of <paramref name="groups"/>,
-    /// one sum per group, in one pass over /proc. A process that exits between two readings takes its CPU with it,
-    /// so a sum over a window can only under-count.
+    /// utime + stime in clock ticks of every process whose command name (field 2 of its stat) is in each of
+    /// <paramref name="groups"/>, one map per group keyed by process (pid and start time, so a reused pid is another
+    /// process), in one pass over /proc.
     /// </summary>
-    public static TimeSpan[] CpuOfCommands(params IReadOnlySet<string>[] groups)
+    public static Dictionary<(int Pid, long StartTime), long>[] TicksOfCommands(params IReadOnlySet<string>[] groups)
     {
-        var ticks = new long[groups.Length];
+        var ticks = groups.Select(_ => new Dictionary<(int, long), long>()).ToArray();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -60,7 +60,7 @@ public static class ProcessStats
                 var group = Array.FindIndex(groups, g => g.Contains(stat.Command));
                 if (group >= 0)
                 {
-                    ticks[group] += stat.CpuTicks;
+                    ticks[group][(pid, stat.StartTime)] = stat.CpuTicks;
                 }
             }
             catch (IOException)
@@ -69,8 +69,15 @@ public static class ProcessStats
             }
         }
 
-        return [.. ticks.Select(FromTicks)];
+        return ticks;
     }
+
+    /// <summary>
+    /// The CPU the processes of <paramref name="after"/> used since <paramref name="before"/>: a process that started
+    /// in between counts from zero, one that exited in between is not counted, so a window can only under-count.
+    /// </summary>
+    public static TimeSpan CpuBetween(IReadOnlyDictionary<(int Pid, long StartTime), long> before, IReadOnlyDictionary<(int Pid, long StartTime), long> after)
+        => FromTicks(after.Sum(p => p.Value - before.GetValueOrDefault(p.Key)));
 
     /// <summary>Busy CPU time of the whole machine, all cores: the first line of /proc/stat without idle and iowait.</summary>
     public static TimeSpan MachineBusy()
@@ -99,5 +106,8 @@ public static class ProcessStats
     {
         // utime and stime, fields 14 and 15 of the whole line.
         public long CpuTicks => long.Parse(Fields[11], CultureInfo.InvariantCulture) + long.Parse(Fields[12], CultureInfo.InvariantCulture);
+
+        // starttime, field 22 of the whole line: with the pid, it names one process.
+        public long StartTime => long.Parse(Fields[19], CultureInfo.InvariantCulture);
     }
 }
