@@ -105,30 +105,28 @@ public sealed class BenchRunner(BenchSettings settings, SandboxAdmin sandbox, Ht
         var ids = messages.Select(m => m.RequestId).ToList();
         int Done() => ids.Count(_arrivals.All.ContainsKey);
 
-        // The warm window is watched from the first publish (a steady rate's outcomes arrive while it publishes), or
+        // Outcomes are watched while the batch is still being published (a steady rate's arrive as it publishes), or
         // from the worker's start on a backlog.
-        var warm = new WarmWindow(count);
-        using var watching = new CancellationTokenSource();
-        var watch = restartWorker ? Task.CompletedTask : warm.WatchAsync(Done, pid, watching.Token);
-        await publisher.PublishAsync(exchange, messages, perSecond, _publishedAt, ct);
+        var publishing = publisher.PublishAsync(exchange, messages, perSecond, _publishedAt, ct);
         if (restartWorker)
         {
+            await publishing;
             // Measured from the worker's start: refunds/s is what it does on the full queue, cold.
             output.WriteLine($"  published in {Stopwatch.GetElapsedTime(start).TotalSeconds:0} s; starting the worker");
             start = Stopwatch.GetTimestamp();
             machineBefore = MachineCpu.Read();
             pid = _workerPid = await WorkerRestart.StartAsync(settings.WorkerStartScript!, ct);
-            watch = warm.WatchAsync(Done, pid, watching.Token);
         }
 
+        var warm = new WarmWindow(count);
         var deadline = DateTime.UtcNow + settings.Timeout;
-        while (Done() < count && DateTime.UtcNow < deadline)
+        for (var done = Done(); done < count && !publishing.IsFaulted && DateTime.UtcNow < deadline; done = Done())
         {
+            warm.Observe(done, pid);
             await Task.Delay(50, ct);
         }
 
-        await watching.CancelAsync();
-        await watch;
+        await publishing;
 
         var arrived = ids.Where(_arrivals.All.ContainsKey).Select(id => _arrivals.All[id]).ToList();
         var last = arrived.Count > 0 ? arrived.Max(a => a.At) : Stopwatch.GetTimestamp();

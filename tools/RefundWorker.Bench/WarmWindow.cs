@@ -19,34 +19,21 @@ internal sealed class WarmWindow(int count)
 
     private readonly record struct Mark(int Done, long At, TimeSpan Cpu, MachineCpu Machine);
 
-    /// <summary>Reads the outcomes arrived so far every 50 ms and marks both ends of the window as they pass.</summary>
-    public async Task WatchAsync(Func<int> done, int pid, CancellationToken ct)
+    /// <summary>Called from the batch's wait loop with the outcomes arrived so far; marks both ends as they pass.</summary>
+    public void Observe(int done, int pid)
     {
-        if (count < MinimumCount)
+        if (count < MinimumCount || _to is not null)
         {
             return;
         }
 
-        while (_to is null && !ct.IsCancellationRequested)
+        if (_from is null && done >= count / 4)
         {
-            var n = done();
-            if (_from is null && n >= count / 4)
-            {
-                _from = Take(n, pid);
-            }
-            else if (_from is not null && n >= count * 3 / 4)
-            {
-                _to = Take(n, pid);
-            }
-
-            try
-            {
-                await Task.Delay(50, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            _from = Take(done, pid);
+        }
+        else if (_from is not null && done >= count * 3 / 4)
+        {
+            _to = Take(done, pid);
         }
     }
 

@@ -152,9 +152,8 @@ public static class OperationFactory
     /// <summary>The operation's key as people read it (<see cref="OperationKey"/>).</summary>
     public static string KeyText(Operation op) => OperationKey.Of(op).ToString();
 
-    public static IReadOnlyDictionary<string, string>? AdditionalInfo(Operation op) => AdditionalInfoDictionary(op);
-
-    /// <summary>A new dictionary (ordinal keys) the caller owns, for a provider request's body.</summary>
-    internal static Dictionary<string, string>? AdditionalInfoDictionary(Operation op)
+    /// <summary>The request's additionalInfo, a new dictionary (ordinal keys) on every call, so a provider request's
+    /// body can take it as it is.</summary>
+    public static Dictionary<string, string>? AdditionalInfo(Operation op)
         => op.AdditionalInfo is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(op.AdditionalInfo, Json);
 }

@@ -16,7 +16,7 @@ public static class ProviderRequests
     public static object BuildRefund(SnapProvider provider, Operation op)
     {
         var amount = FormatAmount(provider, op);
-        var info = OperationFactory.AdditionalInfoDictionary(op);
+        var info = OperationFactory.AdditionalInfo(op);
         if (provider.Profile.Name == ProviderProfile.Nicepay)
         {
             return new NicepayRefundRequest
